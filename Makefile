@@ -1,0 +1,41 @@
+# Switchboard. The README's two commands are `make run` and `make test`; the rest are steps they use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY := .venv/bin/python
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup setup-test train validate run test test-unit test-stories clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+setup:  ## Install Debian packages and the venv (fast when already done)
+	@scripts/setup.sh
+
+setup-test:  ## Also install what the tests need (Chromium, speech test data)
+	@scripts/setup.sh --test
+
+train: setup  ## Train the model (Rasa's cache skips unchanged components)
+	@$(PY) -m switchboard.train
+
+validate: setup  ## Check the training data and domain
+	@$(PY) -m rasa data validate --fail-on-warnings
+
+run: train  ## Install, train and start Rasa, actions and the gateway on localhost
+	@$(PY) -m switchboard.stack
+
+test: setup-test train  ## Validate data, run pytest and the conversation tests
+	@scripts/test.sh
+
+test-unit: setup-test  ## Only the fast tests (no Rasa server)
+	@$(PY) -m pytest -m "not stack" -q
+
+test-stories: train  ## Only the Rasa conversation tests
+	@$(PY) -m switchboard.story_tests
+
+clean:  ## Remove this checkout's runtime data (not the shared cache)
+	rm -rf var results .pytest_cache

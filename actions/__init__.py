@@ -1,0 +1,1 @@
+"""Switchboard custom actions for the Rasa SDK action server, grouped by feature."""

@@ -1,0 +1,1 @@
+"""Switchboard gateway: the Sanic app that owns conversations and talks to Rasa."""

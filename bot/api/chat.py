@@ -1,0 +1,58 @@
+"""``POST /api/chat``: one customer turn in, the bot's replies out."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse, json
+
+from bot.api.request_body import json_object, optional_object, required_text
+from bot.conversations import add_bot_replies, add_message, get_or_open
+from bot.handoff import split_handoff
+from bot.redaction import redact_card_numbers
+
+bp = Blueprint("chat", url_prefix="/api")
+
+SENDER_MAX_CHARS = 128
+CHANNEL = "chat"
+
+
+def _public_reply(reply: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in reply.items() if k != "recipient_id"}
+
+
+@bp.post("/chat")
+async def chat(request: Request) -> HTTPResponse:
+    """Store the customer's message (redacted), ask Rasa, store and return the replies."""
+    settings = request.app.ctx.settings
+    body = json_object(request)
+    sender = required_text(body, "sender", SENDER_MAX_CHARS)
+    text = redact_card_numbers(required_text(body, "message", settings.max_message_chars))
+    metadata = optional_object(body, "metadata")
+
+    sessions = request.app.ctx.sessions
+    async with sessions() as session, session.begin():
+        conversation = await get_or_open(session, CHANNEL, sender)
+        await add_message(session, conversation, "customer", text)
+        conversation_id = conversation.id
+
+    replies = await request.app.ctx.rasa.send_message(
+        conversation_id, text, {**metadata, "channel": CHANNEL, "external_id": sender}
+    )
+    visible, handoff = split_handoff(replies)
+
+    async with sessions() as session, session.begin():
+        conversation = await get_or_open(session, CHANNEL, sender)
+        await add_bot_replies(session, conversation, visible)
+        if handoff is not None:
+            await add_message(session, conversation, "system", "handoff requested", {"handoff": handoff})
+
+    return json(
+        {
+            "conversation_id": conversation_id,
+            "replies": [_public_reply(r) for r in visible],
+            "handoff": handoff,
+        }
+    )

@@ -1,0 +1,31 @@
+"""``GET /health``: is the gateway up, and can it reach its database and Rasa?"""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse, json
+from sqlalchemy import text
+
+from bot.errors import RasaUnavailable
+
+bp = Blueprint("health")
+
+
+@bp.get("/health")
+async def health(request: Request) -> HTTPResponse:
+    """200 with each component's state; ``status`` is ``degraded`` when one is down."""
+    components = {"gateway": "up"}
+    try:
+        async with request.app.ctx.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        components["database"] = "up"
+    except Exception:  # noqa: BLE001 - any database failure means "down" here
+        components["database"] = "down"
+    try:
+        status = await request.app.ctx.rasa.status()
+        components["rasa"] = "up" if status.get("model_id") else "no_model"
+    except RasaUnavailable:
+        components["rasa"] = "down"
+    overall = "ok" if all(v == "up" for v in components.values()) else "degraded"
+    return json({"status": overall, "components": components})

@@ -1,0 +1,42 @@
+"""The gateway's Sanic application factory."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Optional
+
+from sanic import Sanic
+
+from bot.api import chat, health
+from bot.db.engine import create_engine, session_factory, upgrade_schema
+from bot.errors import register_error_handlers
+from bot.rasa_client import RasaClient
+from bot.settings import Settings
+
+
+def create_app(settings: Optional[Settings] = None, name: str = "switchboard") -> Sanic:
+    """Build the gateway app; resources open when the server starts, not at import."""
+    settings = settings or Settings.from_env()
+    app = Sanic(name, configure_logging=False)
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.MOTD = False
+    app.ctx.settings = settings
+
+    register_error_handlers(app)
+    app.blueprint(health.bp)
+    app.blueprint(chat.bp)
+
+    @app.before_server_start
+    async def open_resources(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, upgrade_schema, settings.database_url)
+        app.ctx.engine = create_engine(settings.database_url)
+        app.ctx.sessions = session_factory(app.ctx.engine)
+        app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+
+    @app.after_server_stop
+    async def close_resources(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        await app.ctx.rasa.close()
+        await app.ctx.engine.dispose()
+
+    return app

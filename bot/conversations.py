@@ -1,0 +1,63 @@
+"""Conversation storage: find or open a conversation, append and list its messages."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Conversation, Message
+
+CLOSED = "closed"
+
+
+async def get_or_open(session: AsyncSession, channel: str, external_id: str) -> Conversation:
+    """The customer's open conversation on this channel, or a new one."""
+    result = await session.execute(
+        select(Conversation)
+        .where(
+            Conversation.channel == channel,
+            Conversation.external_id == external_id,
+            Conversation.status != CLOSED,
+        )
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    )
+    conversation = result.scalars().first()
+    if conversation is None:
+        conversation = Conversation(channel=channel, external_id=external_id, status="bot")
+        session.add(conversation)
+        await session.flush()
+    return conversation
+
+
+async def add_message(
+    session: AsyncSession,
+    conversation: Conversation,
+    role: str,
+    text: Optional[str],
+    payload: Optional[Dict[str, Any]] = None,
+) -> Message:
+    """Append a (redacted) message to the conversation."""
+    message = Message(conversation_id=conversation.id, role=role, text=text, payload=payload)
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def add_bot_replies(
+    session: AsyncSession, conversation: Conversation, replies: Sequence[Dict[str, Any]]
+) -> None:
+    """Store each bot reply with whatever it carried beside its text."""
+    for reply in replies:
+        extra = {k: v for k, v in reply.items() if k != "text"}
+        await add_message(session, conversation, "bot", reply.get("text"), extra or None)
+
+
+async def list_messages(session: AsyncSession, conversation_id: str) -> List[Message]:
+    """All messages of a conversation, oldest first."""
+    result = await session.execute(
+        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+    )
+    return list(result.scalars())

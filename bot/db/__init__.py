@@ -1,0 +1,1 @@
+"""Gateway storage: SQLAlchemy models, engine set-up and Alembic migrations."""

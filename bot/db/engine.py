@@ -1,0 +1,68 @@
+"""Database URLs, the async engine the gateway uses, and running migrations."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.orm import sessionmaker
+
+logger = logging.getLogger(__name__)
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg2"}
+
+
+def _backend(url: URL) -> str:
+    backend = url.get_backend_name()
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in _ASYNC_DRIVERS:
+        raise ValueError(f"DATABASE_URL: unsupported database {backend!r} (use sqlite or postgresql)")
+    return backend
+
+
+def async_url(database_url: str) -> URL:
+    """The URL with an asyncio driver (aiosqlite or asyncpg)."""
+    url = make_url(database_url)
+    return url.set(drivername=_ASYNC_DRIVERS[_backend(url)])
+
+
+def sync_url(database_url: str) -> URL:
+    """The URL with a blocking driver, for Alembic."""
+    url = make_url(database_url)
+    return url.set(drivername=_SYNC_DRIVERS[_backend(url)])
+
+
+def ensure_sqlite_dir(database_url: str) -> None:
+    """Create the folder of a SQLite database file if it is missing."""
+    url = make_url(database_url)
+    if _backend(url) == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """The gateway's async engine."""
+    return create_async_engine(async_url(database_url), pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> "sessionmaker[AsyncSession]":
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+def upgrade_schema(database_url: str) -> None:
+    """Bring the schema to the latest Alembic revision. Blocking: run it in an executor."""
+    from alembic import command
+    from alembic.config import Config
+
+    ensure_sqlite_dir(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["sqlalchemy_url"] = sync_url(database_url)
+    command.upgrade(config, "head")
+    logger.info("database schema is up to date")

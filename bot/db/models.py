@@ -1,0 +1,56 @@
+"""SQLAlchemy models for the gateway's own data (Rasa keeps its tracker separately)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, used for every timestamp column."""
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    """Random conversation id, also used as Rasa's sender id."""
+    return uuid.uuid4().hex
+
+
+class Conversation(Base):
+    """One customer's conversation on one channel."""
+
+    __tablename__ = "conversations"
+
+    id = Column(String(32), primary_key=True, default=new_id)
+    channel = Column(String(16), nullable=False)
+    external_id = Column(String(128), nullable=False)
+    language = Column(String(8), nullable=True)
+    status = Column(String(16), nullable=False, default="bot")
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+    messages = relationship("Message", back_populates="conversation", order_by="Message.id")
+
+    __table_args__ = (Index("ix_conversations_channel_external", "channel", "external_id"),)
+
+
+class Message(Base):
+    """A message in a conversation, already redacted. ``role`` is customer, bot, agent or system."""
+
+    __tablename__ = "messages"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(
+        String(32), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    role = Column(String(16), nullable=False)
+    text = Column(Text, nullable=True)
+    payload = Column(JSON, nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    conversation = relationship("Conversation", back_populates="messages")

@@ -1,0 +1,73 @@
+"""A small async client for the Rasa server: the REST channel and the token-protected API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+
+from bot.errors import RasaUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+class RasaClient:
+    """Talks to one Rasa server over HTTP; create inside a running event loop."""
+
+    def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._token = token
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s))
+
+    async def close(self) -> None:
+        """Release the connection pool."""
+        await self._session.close()
+
+    def _auth(self) -> Dict[str, str]:
+        return {"token": self._token} if self._token else {}
+
+    async def send_message(
+        self, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None
+    ) -> List[Dict[str, Any]]:
+        """Send a customer turn through Rasa's REST channel and return the bot's replies."""
+        body = {"sender": sender_id, "message": text, "metadata": metadata or {}}
+        url = f"{self._base_url}/webhooks/rest/webhook"
+        try:
+            async with self._session.post(url, json=body) as response:
+                if response.status != 200:
+                    detail = (await response.text())[:200]
+                    logger.error("Rasa answered %s: %s", response.status, detail)
+                    raise RasaUnavailable("The assistant could not process the message; please try again.")
+                replies = await response.json()
+        except asyncio.TimeoutError as exc:
+            logger.error("Rasa did not answer in time")
+            raise RasaUnavailable("The assistant took too long to answer; please try again.") from exc
+        except aiohttp.ClientError as exc:
+            logger.error("Rasa is unreachable at %s: %s", self._base_url, exc)
+            raise RasaUnavailable("The assistant is unavailable right now; please try again shortly.") from exc
+        if not isinstance(replies, list):
+            raise RasaUnavailable("The assistant gave an unexpected answer; please try again.")
+        return [reply for reply in replies if isinstance(reply, dict)]
+
+    async def status(self) -> Dict[str, Any]:
+        """Rasa's /status (model loaded and its fingerprint); raises RasaUnavailable."""
+        try:
+            async with self._session.get(f"{self._base_url}/status", params=self._auth()) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa status answered HTTP {response.status}")
+                return await response.json()
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise RasaUnavailable("Rasa is unreachable") from exc
+
+    async def tracker(self, sender_id: str) -> Dict[str, Any]:
+        """The conversation's tracker from Rasa's API (needs the token)."""
+        url = f"{self._base_url}/conversations/{sender_id}/tracker"
+        try:
+            async with self._session.get(url, params=self._auth()) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa tracker answered HTTP {response.status}")
+                return await response.json()
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise RasaUnavailable("Rasa is unreachable") from exc

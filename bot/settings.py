@@ -1,0 +1,85 @@
+"""Gateway configuration, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+DEFAULT_MAX_MESSAGE_CHARS = 2000
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def parse_bool(raw: Optional[str], default: bool = False) -> bool:
+    """Parse a boolean environment value explicitly ("false" is false)."""
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"expected a boolean (true/false), got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway needs to run."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    rasa_timeout_s: float = 30.0
+    database_url: str = "sqlite:///var/gateway.db"
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
+    max_body_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+        """Build settings from ``SWITCHBOARD_*`` variables and ``DATABASE_URL``."""
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("SWITCHBOARD_DATA_DIR", "var"))
+        return cls(
+            host=env.get("SWITCHBOARD_GATEWAY_HOST", "127.0.0.1"),
+            port=_int(env, "SWITCHBOARD_GATEWAY_PORT", 8080),
+            rasa_url=env.get(
+                "SWITCHBOARD_RASA_URL",
+                f"http://127.0.0.1:{_int(env, 'SWITCHBOARD_RASA_PORT', 5005)}",
+            ).rstrip("/"),
+            rasa_token=env.get("SWITCHBOARD_RASA_TOKEN", ""),
+            rasa_timeout_s=_float(env, "SWITCHBOARD_RASA_TIMEOUT", 30.0),
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'gateway.db'}",
+            max_message_chars=_int(env, "SWITCHBOARD_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS),
+            max_body_bytes=_int(env, "SWITCHBOARD_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+        )

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The test suite behind `make test`: data validation, Rasa's conversation tests, then pytest.
+# Expects `make setup-test train` to have run (the Makefile does that first).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PY=.venv/bin/python
+
+step() { printf '\n==== %s\n' "$*"; }
+
+step "rasa data validate"
+$PY -m rasa data validate --fail-on-warnings
+
+step "rasa test: conversation tests (tests/stories)"
+$PY -m switchboard.story_tests
+
+step "pytest"
+$PY -m pytest "$@"

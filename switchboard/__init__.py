@@ -1,0 +1,1 @@
+"""Process-level tooling: start the whole stack, train the model."""

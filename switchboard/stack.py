@@ -1,0 +1,341 @@
+"""Start and supervise the whole stack: Rasa, the action server and the gateway.
+
+``python -m switchboard.stack`` is what ``make run`` calls. Each service runs in its own
+process group and dies with the supervisor (``PR_SET_PDEATHSIG``), so Ctrl-C, SIGTERM
+and even ``kill -9`` of the supervisor leave no orphans. The integration tests use the
+same :class:`Stack` on free ports.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Dict, List, Mapping, Optional
+
+from switchboard import paths
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM when the supervisor goes away."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass  # not Linux: Ctrl-C and SIGTERM still stop the children
+
+
+@dataclass
+class StackConfig:
+    """Ports, paths and secrets of one running stack."""
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8080
+    rasa_port: int = 5005
+    action_port: int = 5055
+    data_dir: Path = field(default_factory=paths.data_dir)
+    model: Path = field(default_factory=paths.model_path)
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    database_url: Optional[str] = None
+    log_dir: Optional[Path] = None
+    extra_env: Dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "StackConfig":
+        """Read ``SWITCHBOARD_*`` variables (see README, Configuration)."""
+        env = os.environ if env is None else env
+        config = cls(
+            gateway_host=env.get("SWITCHBOARD_GATEWAY_HOST", "127.0.0.1"),
+            gateway_port=int(env.get("SWITCHBOARD_GATEWAY_PORT", 8080)),
+            rasa_port=int(env.get("SWITCHBOARD_RASA_PORT", 5005)),
+            action_port=int(env.get("SWITCHBOARD_ACTION_PORT", 5055)),
+            data_dir=paths.data_dir(env),
+            model=paths.model_path(env),
+            database_url=env.get("DATABASE_URL") or None,
+        )
+        if env.get("SWITCHBOARD_RASA_TOKEN"):
+            config.rasa_token = env["SWITCHBOARD_RASA_TOKEN"]
+        return config
+
+    @property
+    def gateway_url(self) -> str:
+        host = "127.0.0.1" if self.gateway_host in ("0.0.0.0", "") else self.gateway_host
+        return f"http://{host}:{self.gateway_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+
+@dataclass
+class Service:
+    """One child process and how to tell it is ready."""
+
+    name: str
+    argv: List[str]
+    ready_url: str
+    env: Dict[str, str] = field(default_factory=dict)
+    process: Optional[subprocess.Popen] = None
+    log: Optional[IO[bytes]] = None
+
+
+class StackError(RuntimeError):
+    """A service failed to start or died."""
+
+
+def _base_env(config: StackConfig) -> Dict[str, str]:
+    env = dict(os.environ)
+    tracker_db = config.data_dir / "tracker.db"
+    env.update(
+        {
+            "PYTHONUNBUFFERED": "1",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "RASA_CACHE_DIRECTORY": str(paths.rasa_training_cache()),
+            "SWITCHBOARD_ACTION_PORT": str(config.action_port),
+            "SWITCHBOARD_RASA_PORT": str(config.rasa_port),
+            "SWITCHBOARD_RASA_URL": config.rasa_url,
+            "SWITCHBOARD_RASA_TOKEN": config.rasa_token,
+            "SWITCHBOARD_GATEWAY_HOST": config.gateway_host,
+            "SWITCHBOARD_GATEWAY_PORT": str(config.gateway_port),
+            "SWITCHBOARD_DATA_DIR": str(config.data_dir),
+        }
+    )
+    env.setdefault("SWITCHBOARD_TRACKER_DIALECT", "sqlite")
+    env.setdefault("SWITCHBOARD_TRACKER_HOST", "")
+    env.setdefault("SWITCHBOARD_TRACKER_DB", str(tracker_db))
+    env.setdefault("SWITCHBOARD_TRACKER_USER", "")
+    env.setdefault("SWITCHBOARD_TRACKER_PASSWORD", "")
+    if config.database_url:
+        env["DATABASE_URL"] = config.database_url
+    env.update(config.extra_env)
+    return env
+
+
+def _services(config: StackConfig) -> List[Service]:
+    python = sys.executable
+    root = str(paths.ROOT)
+    return [
+        Service(
+            "actions",
+            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.action_port)],
+            f"{config.action_url}/health",
+            env={"SANIC_HOST": "127.0.0.1"},  # rasa_sdk binds 0.0.0.0 unless told otherwise
+        ),
+        Service(
+            "rasa",
+            [
+                python, "-m", "rasa", "run",
+                "--enable-api", "--auth-token", config.rasa_token,
+                "--interface", "127.0.0.1", "--port", str(config.rasa_port),
+                "--model", str(config.model),
+                "--endpoints", f"{root}/endpoints.yml",
+                "--credentials", f"{root}/credentials.yml",
+            ],
+            f"{config.rasa_url}/status?token={config.rasa_token}",
+        ),
+        Service("gateway", [python, "-m", "bot"], f"{config.gateway_url}/health"),
+    ]
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, OSError):
+        return False
+
+
+def _pump(name: str, stream: IO[bytes], sink: IO[str]) -> None:
+    """Copy a child's output to ours, each line prefixed with the service name."""
+    for raw in iter(stream.readline, b""):
+        sink.write(f"[{name}] {raw.decode('utf-8', 'replace').rstrip()}\n")
+        sink.flush()
+
+
+class Stack:
+    """The services, started together and stopped together."""
+
+    def __init__(
+        self,
+        config: StackConfig,
+        console: IO[str] = sys.stdout,
+        only: Optional[List[str]] = None,
+    ) -> None:
+        self.config = config
+        self.console = console
+        self.services = [s for s in _services(config) if only is None or s.name in only]
+        self._env = _base_env(config)
+
+    def _spawn(self, service: Service) -> None:
+        if self.config.log_dir is not None:
+            self.config.log_dir.mkdir(parents=True, exist_ok=True)
+            service.log = open(self.config.log_dir / f"{service.name}.log", "ab")
+            stdout: object = service.log
+        else:
+            stdout = subprocess.PIPE
+        service.process = subprocess.Popen(
+            service.argv,
+            cwd=paths.ROOT,
+            env={**self._env, **service.env},
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        if stdout is subprocess.PIPE:
+            threading.Thread(
+                target=_pump, args=(service.name, service.process.stdout, self.console), daemon=True
+            ).start()
+
+    def _wait_ready(self, service: Service, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if service.process is None or service.process.poll() is not None:
+                code = service.process.returncode if service.process else None
+                raise StackError(f"{service.name} exited during start-up (exit code {code})")
+            if _http_ok(service.ready_url):
+                return
+            time.sleep(0.5)
+        raise StackError(f"{service.name} was not ready within the start-up timeout")
+
+    def start(self, timeout_s: float = 300.0) -> None:
+        """Start every service and wait until each answers its readiness URL."""
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout_s
+        try:
+            for service in self.services:
+                self._spawn(service)
+            for service in self.services:
+                self._wait_ready(service, deadline)
+        except BaseException:
+            self.stop()
+            raise
+
+    def service(self, name: str) -> Service:
+        """The service called ``name``."""
+        return next(s for s in self.services if s.name == name)
+
+    def restart(self, name: str, timeout_s: float = 300.0) -> None:
+        """Stop one service and start it again (used by the restart tests)."""
+        service = self.service(name)
+        self._terminate(service, timeout_s=20.0)
+        self._spawn(service)
+        self._wait_ready(service, time.monotonic() + timeout_s)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one service's whole process group, as a crash would."""
+        service = self.service(name)
+        if service.process and service.process.poll() is None:
+            os.killpg(service.process.pid, signal.SIGKILL)
+            service.process.wait()
+
+    def first_exit(self) -> Optional[Service]:
+        """A service that has exited, if any."""
+        return next((s for s in self.services if s.process and s.process.poll() is not None), None)
+
+    @staticmethod
+    def _terminate(service: Service, timeout_s: float) -> None:
+        process = service.process
+        if process is not None and process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            except ProcessLookupError:
+                pass
+        if service.log is not None:
+            service.log.close()
+            service.log = None
+
+    def stop(self, timeout_s: float = 20.0) -> None:
+        """Stop the services in reverse order: gateway first, actions last."""
+        for service in reversed(self.services):
+            self._terminate(service, timeout_s)
+
+    def pids(self) -> List[int]:
+        """Process ids of the services started (for tests that look for orphans)."""
+        return [s.process.pid for s in self.services if s.process is not None]
+
+
+def _banner(config: StackConfig) -> str:
+    return "\n".join(
+        [
+            "",
+            "Switchboard is running:",
+            f"  gateway      {config.gateway_url}   (POST /api/chat, GET /health)",
+            f"  rasa         {config.rasa_url}   (localhost only; API token in SWITCHBOARD_RASA_TOKEN)",
+            f"  actions      {config.action_url}",
+            f"  data         {config.data_dir}",
+            f"  model        {config.model}",
+            "",
+            f"  try: curl -s {config.gateway_url}/api/chat -d '{{\"sender\":\"me\",\"message\":\"hello\"}}'",
+            "",
+            "Press Ctrl-C to stop.",
+            "",
+        ]
+    )
+
+
+def main() -> int:
+    """Run the stack in the foreground until Ctrl-C or SIGTERM."""
+    config = StackConfig.from_env()
+    if not config.model.is_file():
+        print(f"No trained model at {config.model}: run `make train` first.", file=sys.stderr)
+        return 1
+    stack = Stack(config)
+    stopping = threading.Event()
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    # During start-up a signal interrupts the wait (start() then stops what it began).
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        stack.start()
+    except StackError as exc:
+        print(f"\nSwitchboard failed to start: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopped during start-up.", file=sys.stderr)
+        return 130
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print(_banner(config), flush=True)
+    exit_code = 0
+    while not stopping.wait(1.0):
+        dead = stack.first_exit()
+        if dead is not None:
+            print(f"\n{dead.name} stopped unexpectedly (exit code {dead.process.returncode}); stopping.", file=sys.stderr)
+            exit_code = 1
+            break
+    print("\nStopping Switchboard...", flush=True)
+    stack.stop()
+    print("Stopped.", flush=True)
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

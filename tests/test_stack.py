@@ -1,0 +1,155 @@
+"""The real stack end to end: ``python -m switchboard.stack`` (what ``make run`` starts),
+then chat through ``POST /api/chat``, restart, and Ctrl-C with no orphans left."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+
+from switchboard import paths
+from tests.helpers import free_port, http, processes_with_env, wait_until
+
+pytestmark = pytest.mark.stack
+
+TOKEN = "integration-test-token"
+
+
+@dataclass
+class RunningStack:
+    process: subprocess.Popen
+    gateway: str
+    rasa: str
+    data_dir: Path
+    log: Path
+
+    def chat(self, sender: str, message: str) -> dict:
+        status, body = http("POST", f"{self.gateway}/api/chat", {"sender": sender, "message": message})
+        assert status == 200, body
+        return body
+
+    def texts(self, sender: str, message: str) -> List[str]:
+        return [r.get("text") for r in self.chat(sender, message)["replies"]]
+
+    def interrupt(self) -> int:
+        """Ctrl-C, as a person at the terminal would."""
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+def launch(data_dir: Path, log: Path) -> RunningStack:
+    """Start the whole stack on free ports with its data in ``data_dir``."""
+    ports = {name: free_port() for name in ("gateway", "rasa", "action")}
+    env = {
+        **os.environ,
+        "SWITCHBOARD_GATEWAY_PORT": str(ports["gateway"]),
+        "SWITCHBOARD_RASA_PORT": str(ports["rasa"]),
+        "SWITCHBOARD_ACTION_PORT": str(ports["action"]),
+        "SWITCHBOARD_DATA_DIR": str(data_dir),
+        "SWITCHBOARD_RASA_TOKEN": TOKEN,
+    }
+    env.pop("DATABASE_URL", None)
+    out = open(log, "ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "switchboard.stack"],
+        cwd=paths.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+    )
+    stack = RunningStack(
+        process, f"http://127.0.0.1:{ports['gateway']}", f"http://127.0.0.1:{ports['rasa']}", data_dir, log
+    )
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the stack exited during start-up:\n{log.read_text()[-4000:]}")
+        return http("GET", f"{stack.gateway}/health", timeout=5)[1].get("status") == "ok"
+
+    if not wait_until(healthy, timeout=300, interval=1):
+        process.kill()
+        pytest.fail(f"the stack did not become healthy:\n{log.read_text()[-4000:]}")
+    return stack
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("stack-data")
+
+
+@pytest.fixture(scope="module")
+def stack(model_path, data_dir, tmp_path_factory) -> Iterator[RunningStack]:
+    running = launch(data_dir, tmp_path_factory.mktemp("logs") / "stack.log")
+    yield running
+    if running.process.poll() is None:
+        running.interrupt()
+
+
+def test_greet_faq_goodbye(stack: RunningStack) -> None:
+    assert "How can I help you today?" in stack.texts("alice", "hello")[0]
+    replies = stack.texts("alice", "what are your opening hours?")
+    assert "Monday to Friday" in replies[0]
+    assert replies[-1] == "Is there anything else I can help you with?"
+    replies = stack.texts("alice", "do you accept credit cards?")
+    assert "direct debit" in replies[0]
+    assert "Goodbye" in stack.texts("alice", "bye")[0]
+
+
+def test_same_sender_keeps_one_conversation(stack: RunningStack) -> None:
+    first = stack.chat("bob", "hi")["conversation_id"]
+    second = stack.chat("bob", "when are you open?")["conversation_id"]
+    other = stack.chat("carol", "hi")["conversation_id"]
+    assert first == second != other
+
+
+def test_request_human_returns_the_handoff_signal(stack: RunningStack) -> None:
+    body = stack.chat("dave", "I want to talk to a human")
+    assert "connect you with a member of our team" in body["replies"][0]["text"]
+    assert body["handoff"]["reason"] == "customer_request"
+    assert body["handoff"]["queue"] == "general"
+    assert body["handoff"]["last_intent"] == "request_human"
+
+
+def test_card_numbers_are_redacted_before_rasa_stores_them(stack: RunningStack) -> None:
+    conversation = stack.chat("erin", "my card is 4111 1111 1111 1111")["conversation_id"]
+    status, tracker = http("GET", f"{stack.rasa}/conversations/{conversation}/tracker?token={TOKEN}")
+    assert status == 200
+    user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert user_texts == ["my card is [card ending 1111]"]
+    assert "4111" not in str(tracker)
+
+
+def test_rasa_api_needs_the_token(stack: RunningStack) -> None:
+    status, _ = http("GET", f"{stack.rasa}/status")
+    assert status == 401
+    status, _ = http("GET", f"{stack.rasa}/status?token=wrong")
+    assert status == 401
+    status, body = http("GET", f"{stack.rasa}/status?token={TOKEN}")
+    assert status == 200 and body["model_id"]
+
+
+def test_restart_keeps_the_conversation_and_ctrl_c_leaves_no_orphans(
+    stack: RunningStack, data_dir: Path, tmp_path_factory
+) -> None:
+    before = stack.chat("frank", "hello")["conversation_id"]
+    stack.chat("frank", "how can I pay?")
+    assert processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir))
+
+    assert stack.interrupt() == 0
+    assert "Stopped." in stack.log.read_text()
+    assert wait_until(lambda: not processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir)), timeout=30)
+
+    again = launch(data_dir, tmp_path_factory.mktemp("logs2") / "stack.log")
+    try:
+        after = again.chat("frank", "thanks")["conversation_id"]
+        assert after == before
+        status, tracker = http("GET", f"{again.rasa}/conversations/{after}/tracker?token={TOKEN}")
+        assert status == 200
+        user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+        assert user_texts == ["hello", "how can I pay?", "thanks"]
+    finally:
+        assert again.interrupt() == 0
+    assert wait_until(lambda: not processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir)), timeout=30)
