@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup setup-test train validate run test test-unit test-stories clean
+.PHONY: help setup setup-test train validate run test test-unit test-stories nlu-report seed clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -23,7 +23,7 @@ train: setup  ## Train the model (Rasa's cache skips unchanged components)
 	@$(PY) -m switchboard.train
 
 validate: setup  ## Check the training data and domain
-	@$(PY) -m rasa data validate --fail-on-warnings
+	@$(PY) -m rasa data validate --domain domain --fail-on-warnings
 
 run: train  ## Install, train and start Rasa, actions and the gateway on localhost
 	@$(PY) -m switchboard.stack
@@ -37,5 +37,11 @@ test-unit: setup-test  ## Only the fast tests (no Rasa server)
 test-stories: train  ## Only the Rasa conversation tests
 	@$(PY) -m switchboard.story_tests
 
+nlu-report: setup  ## Per-language NLU cross-validation: intent F1 per language (reports/nlu/)
+	@$(PY) -m switchboard.nlu_report
+
+seed: setup  ## Reload the sample customers into the customer store
+	@$(PY) -m actions.crm.seed
+
 clean:  ## Remove this checkout's runtime data (not the shared cache)
-	rm -rf var results .pytest_cache
+	rm -rf var results reports .pytest_cache

@@ -8,7 +8,7 @@ PY=.venv/bin/python
 step() { printf '\n==== %s\n' "$*"; }
 
 step "rasa data validate"
-$PY -m rasa data validate --fail-on-warnings
+$PY -m rasa data validate --domain domain --fail-on-warnings
 
 step "rasa test: conversation tests (tests/stories)"
 $PY -m switchboard.story_tests

@@ -216,9 +216,21 @@ class Stack:
             time.sleep(0.5)
         raise StackError(f"{service.name} was not ready within the start-up timeout")
 
+    def seed_customer_store(self) -> None:
+        """Load the sample customers the first time (``--if-empty``)."""
+        result = subprocess.run(
+            [sys.executable, "-m", "actions.crm.seed", "--if-empty"],
+            cwd=paths.ROOT, env=self._env, capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            raise StackError(f"seeding the customer store failed: {result.stderr.strip()}")
+        self.console.write(result.stdout)
+
     def start(self, timeout_s: float = 300.0) -> None:
-        """Start every service and wait until each answers its readiness URL."""
+        """Seed the customer store, start every service and wait until each is ready."""
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        if any(s.name == "actions" for s in self.services):
+            self.seed_customer_store()
         deadline = time.monotonic() + timeout_s
         try:
             for service in self.services:

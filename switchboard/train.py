@@ -38,7 +38,7 @@ def train_command(extra: Optional[List[str]] = None) -> List[str]:
     return [
         sys.executable, "-m", "rasa", "train",
         "--config", str(paths.ROOT / "config.yml"),
-        "--domain", str(paths.ROOT / "domain.yml"),
+        "--domain", str(paths.ROOT / "domain"),
         "--data", str(paths.ROOT / "data"),
         "--out", str(paths.model_dir()),
         "--fixed-model-name", paths.model_name(),

@@ -97,3 +97,20 @@ def gateway_with_hung_rasa(tmp_path_factory) -> Iterator[str]:
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=20)
     hung.close()
+
+
+@pytest.fixture
+async def customer_store(tmp_path, monkeypatch):
+    """The actions' customer store on a fresh SQLite file, seeded with the sample customers."""
+    from actions import store as store_module
+    from actions.crm.seed import DEFAULT_SOURCE, load_source, seed
+
+    monkeypatch.setenv("SWITCHBOARD_CUSTOMER_DB_URL", f"sqlite:///{tmp_path / 'customers.db'}")
+    store_module.config.cache_clear()
+    store_module.customer_store.cache_clear()
+    store = store_module.customer_store()
+    await seed(store, load_source(DEFAULT_SOURCE))
+    yield store
+    await store.close()
+    store_module.config.cache_clear()
+    store_module.customer_store.cache_clear()

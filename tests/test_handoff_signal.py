@@ -35,6 +35,8 @@ async def test_action_handoff_sends_a_signal() -> None:
                     "queue": "general",
                     "language": "fr",
                     "last_intent": "request_human",
+                    "identity_verified": False,
+                    "account_number": None,
                 }
             },
             "template": None,

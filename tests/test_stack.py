@@ -88,14 +88,94 @@ def stack(model_path, data_dir, tmp_path_factory) -> Iterator[RunningStack]:
         running.interrupt()
 
 
-def test_greet_faq_goodbye(stack: RunningStack) -> None:
+def test_standard_inbound_with_survey(stack: RunningStack) -> None:
     assert "How can I help you today?" in stack.texts("alice", "hello")[0]
     replies = stack.texts("alice", "what are your opening hours?")
     assert "Monday to Friday" in replies[0]
     assert replies[-1] == "Is there anything else I can help you with?"
     replies = stack.texts("alice", "do you accept credit cards?")
     assert "direct debit" in replies[0]
-    assert "Goodbye" in stack.texts("alice", "bye")[0]
+    replies = stack.texts("alice", "no, that's all")
+    assert replies[0] == "Thank you for contacting Northwind Connect."
+    assert "from 1 (very unsatisfied) to 5" in replies[1]
+    assert "comment" in stack.texts("alice", "4")[0]
+    replies = stack.texts("alice", "very quick, thanks")
+    assert replies == ["Thank you for your feedback!", "Thank you for contacting Northwind Connect. Goodbye!"]
+    surveys = query(stack, "customers.db", "SELECT score, comment FROM surveys")
+    assert (4, "very quick, thanks") in surveys
+
+
+def query(stack: RunningStack, database: str, sql: str) -> list:
+    """Read the stack's SQLite data directly, as an auditor would."""
+    import sqlite3
+
+    with sqlite3.connect(stack.data_dir / database) as db:
+        return db.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize(
+    "sender, greeting, question, expected",
+    [
+        ("fr-user", "Bonjour !", "Comment puis-je payer ma facture ?", "prélèvement"),
+        ("ro-user", "Bună ziua", "Cum pot plăti factura?", "debit direct"),
+        ("uk-user", "Добрий день", "Як я можу оплатити рахунок?", "банківським переказом"),
+        ("lt-user", "Laba diena", "Kaip galiu apmokėti sąskaitą?", "tiesioginiu debetu"),
+        ("zh-user", "你好", "我怎么交话费", "银行转账"),
+    ],
+)
+def test_answers_in_the_customers_language(stack: RunningStack, sender, greeting, question, expected) -> None:
+    greeting_reply = stack.texts(sender, greeting)[0]
+    assert "Northwind Connect" in greeting_reply and "How can I help" not in greeting_reply
+    answer = stack.texts(sender, question)[0]
+    assert expected in answer.lower() or expected in answer
+
+
+def test_explicit_language_switch_wins(stack: RunningStack) -> None:
+    stack.texts("switcher", "Bonjour, j'ai une question")
+    assert stack.texts("switcher", "in English please")[0] == "Of course, let's continue in English."
+    # Pinned: a French word later does not switch back.
+    assert "Monday to Friday" in stack.texts("switcher", "horaires d'ouverture ?")[0]
+
+
+def test_bill_needs_identity_first(stack: RunningStack) -> None:
+    replies = stack.texts("bill-user", "how much is my bill?")
+    assert replies[0] == "I understand you'd like to see your bill."
+    assert "account number" in replies[1]
+    assert "date of birth" in stack.texts("bill-user", "100019021001803")[0]
+    replies = stack.texts("bill-user", "12 March 1985")
+    assert replies[0] == "Thank you, Alex Morgan, you're verified."
+    assert "Your current bill is €32.99 for your Fibre 500 plan" in replies[1]
+    # Verified once per conversation: the next account question is answered directly.
+    replies = stack.texts("bill-user", "and what is my balance?")
+    assert replies[0] == "I understand you'd like to know your balance."
+    assert replies[1].startswith("Your balance is €32.99.")
+
+
+def test_three_failed_identity_attempts_reveal_nothing(stack: RunningStack) -> None:
+    stack.texts("intruder", "what is my balance?")
+    all_replies = []
+    for day in (1, 2, 3):
+        stack.texts("intruder", "100019021001803")
+        all_replies += stack.texts("intruder", f"{day} January 1970")
+    assert all_replies[-2].startswith("I'm sorry, I couldn't verify your identity")
+    assert "put you through to a person" in all_replies[-1]
+    assert not any("€" in reply or "Alex" in reply for reply in all_replies)
+
+
+def test_late_payment_deferral_is_recorded(stack: RunningStack) -> None:
+    stack.texts("late-user", "my payment will be late this month")
+    stack.texts("late-user", "100020000000001")
+    replies = stack.texts("late-user", "1 July 1990")
+    assert "why the payment is late" in replies[-1]
+    offer = stack.texts("late-user", "my card was blocked by the bank")[0]
+    assert "I can move your due date" in offer
+    confirmed = stack.texts("late-user", "yes please")[0]
+    assert confirmed.startswith("Done: your new due date is")
+    rows = query(
+        stack, "customers.db",
+        "SELECT kind, topic FROM tickets WHERE account_number = '100020000000001' AND kind = 'payment_arrangement'",
+    )
+    assert rows == [("payment_arrangement", "late_payment")]
 
 
 def test_same_sender_keeps_one_conversation(stack: RunningStack) -> None:
@@ -111,6 +191,7 @@ def test_request_human_returns_the_handoff_signal(stack: RunningStack) -> None:
     assert body["handoff"]["reason"] == "customer_request"
     assert body["handoff"]["queue"] == "general"
     assert body["handoff"]["last_intent"] == "request_human"
+    assert body["handoff"]["identity_verified"] is False
 
 
 def test_card_numbers_are_redacted_before_rasa_stores_them(stack: RunningStack) -> None:
@@ -119,7 +200,8 @@ def test_card_numbers_are_redacted_before_rasa_stores_them(stack: RunningStack) 
     assert status == 200
     user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]
     assert user_texts == ["my card is [card ending 1111]"]
-    assert "4111" not in str(tracker)
+    dump = str(tracker)
+    assert "4111 1111 1111 1111" not in dump and "4111111111111111" not in dump
 
 
 def test_rasa_api_needs_the_token(stack: RunningStack) -> None:
