@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Dict, List, Text
+
+import yaml
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -61,7 +65,8 @@ class ActionConfirmDeferral(Action):
             return []
         new_due = date.fromisoformat(raw_due)
         follow_up = new_due + timedelta(days=1)
-        reason = str(tracker.get_slot("late_reason") or "other")
+        said = str(tracker.get_slot("late_reason") or "")
+        reason = f"{reason_category(said, tracker.get_slot('language') or 'en')}: {said}"
         await customer_store().record_payment_arrangement(account, new_due, reason, follow_up)
         language = tracker.get_slot("language") or "en"
         dispatcher.utter_message(
@@ -70,3 +75,23 @@ class ActionConfirmDeferral(Action):
             follow_up=day(follow_up, language),
         )
         return [SlotSet("pending_request", None)]
+
+
+def reason_category(text: str, language: str) -> str:
+    """bank_card, money or other, from a button value or the customer's own words."""
+    value = str(text or "").strip().lower()
+    if value in LATE_REASONS:
+        return value
+    lexicon = late_reason_lexicon()
+    for category in ("bank_card", "money"):
+        words = lexicon[category].get(language, []) + lexicon[category]["en"]
+        if any(word.lower() in value for word in words):
+            return category
+    return "other"
+
+
+@lru_cache(maxsize=1)
+def late_reason_lexicon() -> Dict[str, Dict[str, List[str]]]:
+    """Category words per language (content/lexicons/late_reasons.yml)."""
+    path = Path(__file__).resolve().parents[1] / "content" / "lexicons" / "late_reasons.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))

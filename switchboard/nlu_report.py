@@ -93,6 +93,9 @@ def run(k: int, seed: int, out_dir: Path) -> Dict[str, Dict[str, float]]:
     import rasa.model_training
 
     os.environ.update(training_env())
+    # Fold models must not crowd the shared training cache that `make train` relies on.
+    fold_cache = tempfile.mkdtemp(prefix="nlu-cv-cache-")
+    os.environ["RASA_CACHE_DIRECTORY"] = fold_cache
     per_language = {lang: folds(load_examples(lang), k, seed) for lang in LANGUAGES}
     gold: Dict[str, List[str]] = defaultdict(list)
     predicted: Dict[str, List[str]] = defaultdict(list)

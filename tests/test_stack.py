@@ -213,6 +213,40 @@ def test_rasa_api_needs_the_token(stack: RunningStack) -> None:
     assert status == 200 and body["model_id"]
 
 
+def test_troubleshooting_ends_with_a_booked_technician(stack: RunningStack) -> None:
+    replies = stack.texts("tech-user", "my router is not working at all")
+    assert "step by step" in replies[0]
+    assert "What do you see?" in replies[-1]  # the device came from the message
+    assert "Since when" in stack.texts("tech-user", "the light is red")[0]
+    assert stack.texts("tech-user", "since this morning")[0].startswith("Step 1:")
+    assert stack.texts("tech-user", "no")[0].startswith("Step 2:")
+    assert stack.texts("tech-user", "no, still nothing")[0].startswith("Step 3:")
+    body = stack.chat("tech-user", "no it didn't help")
+    assert body["replies"][0]["text"].startswith("I'm sorry the steps didn't help. I've opened ticket NW-")
+    assert len(body["replies"][1]["buttons"]) == 3
+    booked = stack.texts("tech-user", "2")[0]
+    assert booked.startswith("Done: a technician will visit on")
+    assert query(stack, "customers.db", "SELECT count(*) FROM appointments") == [(1,)]
+
+
+def test_angry_complaint_is_escalated_to_the_complaints_queue(stack: RunningStack) -> None:
+    replies = stack.texts("angry-user", "This is UNACCEPTABLE, I want to complain!!")
+    assert replies[0].startswith("I'm really sorry")
+    assert "What is your complaint about?" in replies[1]
+    stack.texts("angry-user", "billing")
+    stack.texts("angry-user", "you charged me twice in October")
+    stack.texts("angry-user", "a refund of the second charge")
+    body = stack.chat("angry-user", "skip")
+    texts = [r.get("text") for r in body["replies"]]
+    assert texts[0].startswith("Thank you for explaining. I apologise")
+    assert texts[1].startswith("I've registered your complaint as NW-")
+    assert "marked your complaint as urgent" in texts[2]
+    assert body["handoff"]["queue"] == "complaints"
+    rows = query(stack, "customers.db", "SELECT kind, topic FROM tickets WHERE kind = 'complaint'")
+    assert ("complaint", "billing") in rows
+
+
+# Runs last: it stops the module's stack.
 def test_restart_keeps_the_conversation_and_ctrl_c_leaves_no_orphans(
     stack: RunningStack, data_dir: Path, tmp_path_factory
 ) -> None:

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.account import ActionAccountSummary
 from actions.fallback import ActionFallback
 from actions.handoff import build_handoff_signal
-from actions.late_payment import ActionConfirmDeferral, ActionOfferDeferral, deferred_due_date
+from actions.late_payment import ActionConfirmDeferral, ActionOfferDeferral, deferred_due_date, reason_category
 from actions.survey import ActionSaveSurvey, ValidateCsatForm, score_from
 from tests.actions_support import tracker
 
@@ -56,13 +56,14 @@ async def test_offer_and_confirm_a_deferral(customer_store) -> None:
     assert dispatcher.messages[0]["response"] == "utter_offer_deferral"
 
     dispatcher = CollectingDispatcher()
-    slots = {**VERIFIED, "new_due_date": expected.isoformat(), "late_reason": "bank_card"}
+    slots = {**VERIFIED, "new_due_date": expected.isoformat(), "late_reason": "my card was declined"}
     await ActionConfirmDeferral().run(dispatcher, tracker(slots), {})
     assert dispatcher.messages[0]["response"] == "utter_deferral_confirmed"
     assert (await customer_store.find_customer("100019021001803")).due_date == expected
     tickets = await customer_store.open_tickets("100019021001803")
     assert tickets[-1].kind == "payment_arrangement"
     assert tickets[-1].details["follow_up_on"] == (expected + timedelta(days=1)).isoformat()
+    assert tickets[-1].details["reason"] == "bank_card: my card was declined"
 
 
 @pytest.mark.parametrize("value, expected", [("5", 5), ("I'd say 4/5", 4), ("ten", None), ("0", None), (None, None)])
@@ -118,3 +119,19 @@ def test_handoff_queue_from_recent_intents() -> None:
     signal = build_handoff_signal(tracker({}, intent="complain", events=events))
     assert signal["queue"] == "complaints"
     assert signal["reason"] == "needs_agent"
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        ("bank_card", "en", "bank_card"),
+        ("my bank card was blocked", "en", "bank_card"),
+        ("ma carte a été refusée", "fr", "bank_card"),
+        ("nu am bani luna asta", "ro", "money"),
+        ("затримали зарплату", "uk", "money"),
+        ("银行卡被冻结了", "zh", "bank_card"),
+        ("I was on holiday", "en", "other"),
+    ],
+)
+def test_late_reason_categories(text, language, expected) -> None:
+    assert reason_category(text, language) == expected
