@@ -9,8 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import day, money
-from actions.identity import verified_account
-from actions.store import customer_store
+from actions.identity import verified_customer
 
 
 class ActionAccountSummary(Action):
@@ -22,10 +21,8 @@ class ActionAccountSummary(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        account = await verified_account(tracker)
-        customer = await customer_store().find_customer(account) if account else None
+        customer = await verified_customer(tracker, dispatcher)
         if customer is None:
-            dispatcher.utter_message(response="utter_identity_failed")
             return [SlotSet("pending_request", None)]
         language = tracker.get_slot("language") or "en"
         due = day(customer.due_date, language)

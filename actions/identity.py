@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.crm.interface import Customer
 from actions.store import config, customer_store
 
 ACCOUNT_DIGITS = 15
@@ -133,6 +134,15 @@ async def verified_account(tracker: Tracker) -> Optional[str]:
     if tracker.get_slot("identity_status") != "verified":
         return None
     return tracker.get_slot("account_number")
+
+
+async def verified_customer(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[Customer]:
+    """The verified customer; otherwise tell the customer no account data can be shared."""
+    account = await verified_account(tracker)
+    customer = await customer_store().find_customer(account) if account else None
+    if customer is None:
+        dispatcher.utter_message(response="utter_identity_failed")
+    return customer
 
 
 

@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import day
-from actions.identity import verified_account
+from actions.identity import verified_account, verified_customer
 from actions.store import config, customer_store
 
 LATE_REASONS = ("bank_card", "money", "other")
@@ -34,10 +34,8 @@ class ActionOfferDeferral(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        account = await verified_account(tracker)
-        customer = await customer_store().find_customer(account) if account else None
+        customer = await verified_customer(tracker, dispatcher)
         if customer is None:
-            dispatcher.utter_message(response="utter_identity_failed")
             return []
         language = tracker.get_slot("language") or "en"
         new_due = deferred_due_date(customer.due_date, date.today(), config().deferral_days)

@@ -17,7 +17,7 @@ import random
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -26,6 +26,7 @@ from switchboard.train import training_env
 
 LANGUAGES = ("en", "fr", "ro", "uk", "lt", "zh")
 Example = Tuple[str, str]  # (text, full intent)
+CONFUSIONS_SHOWN = 5
 
 
 def load_examples(language: str) -> List[Example]:
@@ -119,11 +120,13 @@ def run(k: int, seed: int, out_dir: Path) -> Dict[str, Dict[str, float]]:
         print(f"fold {fold + 1}/{k} done in {time.monotonic() - started:.0f} s", flush=True)
     scores = {}
     for lang in LANGUAGES:
-        correct = sum(g == p for g, p in zip(gold[lang], predicted[lang]))
+        pairs = list(zip(gold[lang], predicted[lang]))
+        confusions = Counter((g, p) for g, p in pairs if g != p).most_common(CONFUSIONS_SHOWN)
         scores[lang] = {
             "macro_f1": round(_macro_f1(gold[lang], predicted[lang]), 4),
-            "accuracy": round(correct / len(gold[lang]), 4),
-            "examples": len(gold[lang]),
+            "accuracy": round(sum(g == p for g, p in pairs) / len(pairs), 4),
+            "examples": len(pairs),
+            "top_confusions": [{"gold": g, "predicted": p, "count": n} for (g, p), n in confusions],
         }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "summary.json").write_text(json.dumps({"folds": k, "seed": seed, "languages": scores}, indent=2))
@@ -136,6 +139,10 @@ def table(scores: Dict[str, Dict[str, float]], k: int) -> str:
              "| language | examples | macro-F1 | accuracy |", "|---|---|---|---|"]
     for lang, s in scores.items():
         lines.append(f"| {lang} | {s['examples']} | {s['macro_f1']:.3f} | {s['accuracy']:.3f} |")
+    lines += ["", "Most frequent confusions (gold -> predicted, count):"]
+    for lang, s in scores.items():
+        pairs = ", ".join(f"{c['gold']} -> {c['predicted']} ({c['count']})" for c in s["top_confusions"])
+        lines.append(f"- {lang}: {pairs}")
     return "\n".join(lines)
 
 

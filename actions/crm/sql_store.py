@@ -159,22 +159,34 @@ class SqlCustomerStore:
             session.add(AppointmentRow(ticket_reference=ticket_reference, starts_at=starts_at))
         return Appointment(ticket_reference, starts_at)
 
-    async def record_payment_arrangement(
-        self, account_number: str, new_due_date: date, reason: str, follow_up_on: date
+    async def _change_customer(
+        self, account_number: str, column: str, value: Any, kind: str, topic: str, describe
     ) -> Ticket:
+        """Change one customer field and record the ticket for it in the same transaction."""
         async with self._sessions() as session, session.begin():
             row = await session.get(CustomerRow, account_number)
             if row is None:
                 raise KeyError(account_number)
-            old_due = row.due_date
-            row.due_date = new_due_date
-        return await self.create_ticket(
-            "payment_arrangement",
-            "late_payment",
-            f"Due date moved from {old_due.isoformat()} to {new_due_date.isoformat()}",
-            account_number,
-            {"reason": reason, "old_due_date": old_due.isoformat(), "new_due_date": new_due_date.isoformat(),
-             "follow_up_on": follow_up_on.isoformat()},
+            old = getattr(row, column)
+            setattr(row, column, value)
+            summary, details = describe(old)
+            ticket = TicketRow(
+                reference=new_reference(), account_number=account_number, kind=kind, topic=topic,
+                summary=summary, status="open", details=details,
+            )
+            session.add(ticket)
+        return _ticket(ticket)
+
+    async def record_payment_arrangement(
+        self, account_number: str, new_due_date: date, reason: str, follow_up_on: date
+    ) -> Ticket:
+        return await self._change_customer(
+            account_number, "due_date", new_due_date, "payment_arrangement", "late_payment",
+            lambda old: (
+                f"Due date moved from {old.isoformat()} to {new_due_date.isoformat()}",
+                {"reason": reason, "old_due_date": old.isoformat(), "new_due_date": new_due_date.isoformat(),
+                 "follow_up_on": follow_up_on.isoformat()},
+            ),
         )
 
     async def get_plan(self, code: str) -> Optional[Plan]:
@@ -183,18 +195,12 @@ class SqlCustomerStore:
             return _plan(row) if row else None
 
     async def order_upgrade(self, account_number: str, plan_code: str, delivery_date: date) -> Ticket:
-        async with self._sessions() as session, session.begin():
-            row = await session.get(CustomerRow, account_number)
-            if row is None:
-                raise KeyError(account_number)
-            old_plan = row.plan_code
-            row.plan_code = plan_code
-        return await self.create_ticket(
-            "upgrade",
-            "sales",
-            f"Upgrade from {old_plan} to {plan_code}",
-            account_number,
-            {"from": old_plan, "to": plan_code, "delivery_date": delivery_date.isoformat()},
+        return await self._change_customer(
+            account_number, "plan_code", plan_code, "upgrade", "sales",
+            lambda old: (
+                f"Upgrade from {old} to {plan_code}",
+                {"from": old, "to": plan_code, "delivery_date": delivery_date.isoformat()},
+            ),
         )
 
     async def record_survey(self, conversation_id: str, kind: str, score: int, comment: Optional[str]) -> None:
