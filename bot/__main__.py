@@ -6,6 +6,7 @@ import logging
 import sys
 
 from bot.app import create_app
+from bot.routing.config import RoutingConfigError, load_routing
 from bot.settings import ConfigError, Settings
 
 
@@ -14,10 +15,11 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
-    except ConfigError as exc:
+        routing = load_routing(settings.routing_file)
+    except (ConfigError, RoutingConfigError) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    app = create_app(settings)
+    app = create_app(settings, routing=routing)
     app.run(host=settings.host, port=settings.port, access_log=False)
     return 0
 

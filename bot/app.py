@@ -11,17 +11,22 @@ from bot.api import chat, health
 from bot.db.engine import create_engine, session_factory, upgrade_schema
 from bot.errors import register_error_handlers
 from bot.rasa_client import RasaClient
+from bot.routing.config import RoutingConfig, load_routing
 from bot.settings import Settings
 
 
-def create_app(settings: Optional[Settings] = None, name: str = "switchboard") -> Sanic:
+def create_app(
+    settings: Optional[Settings] = None, routing: Optional[RoutingConfig] = None, name: str = "switchboard"
+) -> Sanic:
     """Build the gateway app; resources open when the server starts, not at import."""
     settings = settings or Settings.from_env()
+    routing = routing or load_routing(settings.routing_file)
     app = Sanic(name, configure_logging=False)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.MOTD = False
     app.ctx.settings = settings
+    app.ctx.routing = routing
 
     register_error_handlers(app)
     app.blueprint(health.bp)

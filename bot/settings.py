@@ -64,6 +64,7 @@ class Settings:
     database_url: str = "sqlite:///var/gateway.db"
     max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
     max_body_bytes: int = 64 * 1024
+    routing_file: str = "routing.yml"
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -82,4 +83,5 @@ class Settings:
             database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'gateway.db'}",
             max_message_chars=_int(env, "SWITCHBOARD_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS),
             max_body_bytes=_int(env, "SWITCHBOARD_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+            routing_file=env.get("SWITCHBOARD_ROUTING_FILE", "routing.yml"),
         )

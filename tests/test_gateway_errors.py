@@ -93,3 +93,19 @@ def test_hung_rasa_gets_503_instead_of_hanging(gateway_with_hung_rasa) -> None:
     assert body["error"] == "assistant_unavailable"
     assert "too long" in body["message"]
     assert time.monotonic() - started < 30  # answered by the gateway's own timeout, not the client's
+
+
+def test_gateway_refuses_to_start_with_an_invalid_routing_file(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from switchboard.paths import ROOT
+
+    bad = tmp_path / "routing.yml"
+    bad.write_text((ROOT / "routing.yml").read_text().replace('"2": technical', '"2": plumbing'))
+    env = {**os.environ, "SWITCHBOARD_ROUTING_FILE": str(bad), "SWITCHBOARD_DATA_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "routing.yml" in result.stderr and "ivr.2: unknown queue 'plumbing'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,1 @@
+"""Routing of handed-over conversations: configuration (routing.yml) and decisions."""
