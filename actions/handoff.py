@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
+from datetime import datetime, timedelta, timezone
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions.escalation import score_complaint
+from actions.store import customer_store
+
+RECENT_CONTACT_DAYS = 30
 
 HANDOFF_KEY = "handoff"
 DEFAULT_QUEUE = "general"
@@ -76,8 +83,41 @@ def build_handoff_signal(tracker: Tracker, reason: Optional[str] = None) -> Dict
     }
 
 
+async def customer_profile(account_number: Optional[str]) -> Optional[Dict[str, Any]]:
+    """What the agent should know about a verified customer, from the customer store."""
+    if not account_number:
+        return None
+    store = customer_store()
+    customer = await store.find_customer(account_number)
+    if customer is None:
+        return None
+    tickets = await store.open_tickets(account_number)
+    since = datetime.now(timezone.utc) - timedelta(days=RECENT_CONTACT_DAYS)
+    recent = [t for t in tickets if t.created_at >= since]
+    return {
+        "account_number": customer.account_number,
+        "name": customer.name,
+        "tier": customer.tier,
+        "plan": customer.plan.name,
+        "balance": customer.balance,
+        "due_date": customer.due_date.isoformat(),
+        "open_tickets": [{"reference": t.reference, "kind": t.kind, "topic": t.topic, "summary": t.summary} for t in tickets],
+        "contacts_last_30_days": len(recent),
+    }
+
+
+def escalation_of(tracker: Tracker, repeat_contacts: int) -> Dict[str, Any]:
+    """The escalation score of the conversation so far, with its reasons."""
+    if tracker.get_slot("complaint_escalated"):
+        return {"score": float(tracker.get_slot("escalation_score") or 1.0),
+                "reasons": list(tracker.get_slot("escalation_reasons") or ["complaint_escalated"])}
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user" and e.get("text")]
+    result = score_complaint(texts, tracker.get_slot("language") or "en", False, repeat_contacts)
+    return {"score": result.score, "reasons": result.reasons}
+
+
 class ActionHandoff(Action):
-    """Ask the gateway to put the conversation in a human queue."""
+    """Ask the gateway to put the conversation in a human queue, with the full context."""
 
     def name(self) -> Text:
         return "action_handoff"
@@ -88,5 +128,10 @@ class ActionHandoff(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        dispatcher.utter_message(json_message={HANDOFF_KEY: build_handoff_signal(tracker)})
+        signal = build_handoff_signal(tracker)
+        profile = await customer_profile(signal["account_number"])
+        signal["customer"] = profile
+        signal["escalation"] = escalation_of(tracker, (profile or {}).get("contacts_last_30_days", 0) > 1)
+        signal["escalated"] = bool(tracker.get_slot("complaint_escalated")) or signal["escalation"]["score"] >= 0.5
+        dispatcher.utter_message(json_message={HANDOFF_KEY: signal})
         return []

@@ -37,6 +37,9 @@ async def test_action_handoff_sends_a_signal() -> None:
                     "last_intent": "request_human",
                     "identity_verified": False,
                     "account_number": None,
+                    "customer": None,
+                    "escalation": {"score": 0.0, "reasons": []},
+                    "escalated": False,
                 }
             },
             "template": None,
@@ -61,3 +64,17 @@ def test_no_signal() -> None:
     visible, handoff = split_handoff([{"text": "hi"}, {"custom": {"other": 1}}])
     assert handoff is None
     assert len(visible) == 2
+
+
+async def test_verified_customer_profile_and_escalation_travel_with_the_signal(customer_store) -> None:
+    await customer_store.create_ticket("technical", "router", "red light", "100019021001803")
+    tracker = _tracker({"language": "en", "identity_status": "verified", "account_number": "100019021001803"})
+    tracker.events = [{"event": "user", "text": "this is ridiculous, get me your manager"}]
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker, {})
+    signal = dispatcher.messages[0]["custom"]["handoff"]
+    assert signal["customer"]["tier"] == "vip" and signal["customer"]["plan"] == "Fibre 500"
+    assert [t["topic"] for t in signal["customer"]["open_tickets"]] == ["router"]
+    assert signal["customer"]["contacts_last_30_days"] == 1
+    assert signal["escalation"]["reasons"] == ["anger_words", "manager_request"]
+    assert signal["escalated"] is True

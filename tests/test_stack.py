@@ -185,13 +185,31 @@ def test_same_sender_keeps_one_conversation(stack: RunningStack) -> None:
     assert first == second != other
 
 
-def test_request_human_returns_the_handoff_signal(stack: RunningStack) -> None:
+def test_request_human_queues_the_conversation_with_its_context(stack: RunningStack) -> None:
+    stack.chat("dave", "what are your opening hours?")
     body = stack.chat("dave", "I want to talk to a human")
     assert "connect you with a member of our team" in body["replies"][0]["text"]
-    assert body["handoff"]["reason"] == "customer_request"
-    assert body["handoff"]["queue"] == "general"
-    assert body["handoff"]["last_intent"] == "request_human"
-    assert body["handoff"]["identity_verified"] is False
+    handoff = body["handoff"]
+    assert handoff["status"] == "queued" and handoff["queue"] == "general"
+    assert handoff["reason"] == "customer_request"
+    assert handoff["position"] >= 1 and handoff["estimated_wait_seconds"] > 0
+
+    # While queued, messages are kept for the agent and not sent to Rasa.
+    waiting = stack.chat("dave", "hello? are you there?")
+    assert waiting["replies"] == [] and waiting["handoff"]["id"] == handoff["id"]
+    status, tracker = http("GET", f"{stack.rasa}/conversations/{body['conversation_id']}/tracker?token={TOKEN}")
+    assert "hello? are you there?" not in [e.get("text") for e in tracker["events"] if e["event"] == "user"]
+
+    import json as _json
+
+    (context,) = query(stack, "gateway.db", f"SELECT context FROM handoffs WHERE id = {handoff['id']}")[0:1]
+    packet = _json.loads(context[0])
+    assert packet["reason"] == "customer_request" and packet["channel"] == "chat" and packet["language"] == "en"
+    assert [i["intent"] for i in packet["intents"]][:2] == ["faq/opening_hours", "request_human"]
+    assert all(0 <= i["confidence"] <= 1 for i in packet["intents"])
+    assert [m["text"] for m in packet["transcript"]][0] == "what are your opening hours?"
+    assert packet["identity_verified"] is False and packet["customer"] is None
+    assert "unverified customer, en: asked about faq/opening_hours, request_human" in packet["summary"]
 
 
 def test_card_numbers_are_redacted_before_rasa_stores_them(stack: RunningStack) -> None:
@@ -252,6 +270,7 @@ def test_restart_keeps_the_conversation_and_ctrl_c_leaves_no_orphans(
 ) -> None:
     before = stack.chat("frank", "hello")["conversation_id"]
     stack.chat("frank", "how can I pay?")
+    queued = stack.chat("grace", "let me talk to a person")["handoff"]
     assert processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir))
 
     assert stack.interrupt() == 0
@@ -266,6 +285,9 @@ def test_restart_keeps_the_conversation_and_ctrl_c_leaves_no_orphans(
         assert status == 200
         user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]
         assert user_texts == ["hello", "how can I pay?", "thanks"]
+        # The queued conversation kept its place and context across the restart.
+        still = again.chat("grace", "still waiting")["handoff"]
+        assert still["id"] == queued["id"] and still["status"] == "queued"
     finally:
         assert again.interrupt() == 0
     assert wait_until(lambda: not processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir)), timeout=30)

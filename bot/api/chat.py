@@ -10,7 +10,9 @@ from sanic.response import HTTPResponse, json
 
 from bot.api.request_body import json_object, optional_object, required_text
 from bot.conversations import add_bot_replies, add_message, get_or_open
+from bot.errors import RasaUnavailable
 from bot.handoff import split_handoff
+from bot.handoffs import WITH_HUMANS, active_handoff, open_handoff, public_status, queue_position
 from bot.redaction import redact_card_numbers
 
 bp = Blueprint("chat", url_prefix="/api")
@@ -37,22 +39,35 @@ async def chat(request: Request) -> HTTPResponse:
         conversation = await get_or_open(session, CHANNEL, sender)
         await add_message(session, conversation, "customer", text)
         conversation_id = conversation.id
+        # While people handle the conversation, the customer's messages are theirs, not Rasa's.
+        if conversation.status == WITH_HUMANS:
+            current = await active_handoff(session, conversation_id)
+            if current is not None:
+                status = public_status(current, await queue_position(session, current))
+                return json({"conversation_id": conversation_id, "replies": [], "handoff": status})
 
-    replies = await request.app.ctx.rasa.send_message(
-        conversation_id, text, {**metadata, "channel": CHANNEL, "external_id": sender}
-    )
-    visible, handoff = split_handoff(replies)
+    rasa = request.app.ctx.rasa
+    replies = await rasa.send_message(conversation_id, text, {**metadata, "channel": CHANNEL, "external_id": sender})
+    visible, signal = split_handoff(replies)
+    tracker: Dict[str, Any] = {}
+    if signal is not None:
+        try:
+            tracker = await rasa.tracker(conversation_id)
+        except RasaUnavailable:
+            tracker = {}  # the handoff still happens, with the transcript the gateway holds
 
     async with sessions() as session, session.begin():
         conversation = await get_or_open(session, CHANNEL, sender)
         await add_bot_replies(session, conversation, visible)
-        if handoff is not None:
-            await add_message(session, conversation, "system", "handoff requested", {"handoff": handoff})
+        status = None
+        if signal is not None:
+            handoff = await open_handoff(session, conversation, signal, tracker, request.app.ctx.routing, metadata)
+            status = public_status(handoff, await queue_position(session, handoff))
 
     return json(
         {
             "conversation_id": conversation_id,
             "replies": [_public_reply(r) for r in visible],
-            "handoff": handoff,
+            "handoff": status,
         }
     )

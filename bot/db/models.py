@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -54,3 +54,48 @@ class Message(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     conversation = relationship("Conversation", back_populates="messages")
+
+
+class Agent(Base):
+    """A human agent, supervisor or admin of the desk."""
+
+    __tablename__ = "agents"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(128), nullable=False)
+    password_hash = Column(String(256), nullable=False)
+    role = Column(String(16), nullable=False, default="agent")
+    skills = Column(JSON, nullable=False, default=list)
+    languages = Column(JSON, nullable=False, default=list)
+    senior = Column(Boolean, nullable=False, default=False)
+    site = Column(String(32), nullable=False)
+    presence = Column(String(16), nullable=False, default="offline")
+    capacity = Column(Integer, nullable=False, default=2)
+
+
+class Handoff(Base):
+    """A conversation handed to humans: where it waits, why, and everything the bot learned."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(
+        String(32), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    status = Column(String(16), nullable=False, default="queued")
+    reason = Column(String(64), nullable=False)
+    queue = Column(String(32), nullable=False)
+    language = Column(String(8), nullable=False)
+    priority = Column(Integer, nullable=False)
+    sla_seconds = Column(Integer, nullable=False)
+    context = Column(JSON, nullable=False)
+    routing = Column(JSON, nullable=False)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
+    disposition = Column(String(32), nullable=True)
+    wrap_up = Column(Text, nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    assigned_at = Column(DateTime(timezone=True), nullable=True)
+    closed_at = Column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_handoffs_status_queue", "status", "queue"),)
