@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Optional
 
 from sanic import Sanic
 
-from bot.api import chat, health
+from bot.api import chat, desk, health
 from bot.db.engine import create_engine, session_factory, upgrade_schema
+from bot.auth import load_demo_agents, seed_demo_agents
 from bot.errors import register_error_handlers
 from bot.rasa_client import RasaClient
 from bot.routing.config import RoutingConfig, load_routing
 from bot.settings import Settings
+
+DEMO_AGENTS_FILE = Path(__file__).resolve().parent.parent / "content" / "agents.yml"
 
 
 def create_app(
@@ -31,6 +35,7 @@ def create_app(
     register_error_handlers(app)
     app.blueprint(health.bp)
     app.blueprint(chat.bp)
+    app.blueprint(desk.bp)
 
     @app.before_server_start
     async def open_resources(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
@@ -38,6 +43,9 @@ def create_app(
         app.ctx.engine = create_engine(settings.database_url)
         app.ctx.sessions = session_factory(app.ctx.engine)
         app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+        if settings.demo_agents:
+            async with app.ctx.sessions() as session, session.begin():
+                await seed_demo_agents(session, load_demo_agents(DEMO_AGENTS_FILE))
 
     @app.after_server_stop
     async def close_resources(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:

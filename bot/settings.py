@@ -52,6 +52,13 @@ def parse_bool(raw: Optional[str], default: bool = False) -> bool:
     raise ConfigError(f"expected a boolean (true/false), got {raw!r}")
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    try:
+        return parse_bool(env.get(name), default)
+    except ConfigError as exc:
+        raise ConfigError(f"{name}: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the gateway needs to run."""
@@ -65,6 +72,7 @@ class Settings:
     max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
     max_body_bytes: int = 64 * 1024
     routing_file: str = "routing.yml"
+    demo_agents: bool = True
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -84,4 +92,5 @@ class Settings:
             max_message_chars=_int(env, "SWITCHBOARD_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS),
             max_body_bytes=_int(env, "SWITCHBOARD_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
             routing_file=env.get("SWITCHBOARD_ROUTING_FILE", "routing.yml"),
+            demo_agents=_bool(env, "SWITCHBOARD_DEMO_AGENTS", True),
         )

@@ -289,6 +289,20 @@ class Stack:
         return [s.process.pid for s in self.services if s.process is not None]
 
 
+def _demo_logins() -> List[str]:
+    """The demo agents' logins from content/agents.yml, for the banner."""
+    import yaml
+
+    path = paths.ROOT / "content" / "agents.yml"
+    if os.environ.get("SWITCHBOARD_DEMO_AGENTS", "true").strip().lower() in ("0", "false", "no", "off"):
+        return []
+    agents = yaml.safe_load(path.read_text(encoding="utf-8"))["agents"]
+    return ["  demo desk logins (POST /api/auth/login):"] + [
+        f"    {a['username']:8} {a['password']:18} {a['role']:10} {', '.join(a['skills'])} | {', '.join(a['languages'])}"
+        for a in agents
+    ]
+
+
 def _banner(config: StackConfig) -> str:
     return "\n".join(
         [
@@ -301,6 +315,8 @@ def _banner(config: StackConfig) -> str:
             f"  model        {config.model}",
             "",
             f"  try: curl -s {config.gateway_url}/api/chat -d '{{\"sender\":\"me\",\"message\":\"hello\"}}'",
+            "",
+            *_demo_logins(),
             "",
             "Press Ctrl-C to stop.",
             "",

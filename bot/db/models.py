@@ -99,3 +99,13 @@ class Handoff(Base):
     closed_at = Column(DateTime(timezone=True), nullable=True)
 
     __table_args__ = (Index("ix_handoffs_status_queue", "status", "queue"),)
+
+
+class AgentSession(Base):
+    """A desk login: the SHA-256 of the bearer token, so a database leak reveals no tokens."""
+
+    __tablename__ = "agent_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,128 @@
+"""The agent desk's JSON API: login, queues, accepting a handed-over conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse, empty, json
+from sqlalchemy import select
+
+from bot.api.request_body import json_object, required_text
+from bot.auth import agent_json, bearer_token, current_agent, login, logout
+from bot.db.models import Agent, Handoff
+from bot.errors import ApiError
+from bot.handoffs import ASSIGNED, QUEUED
+
+bp = Blueprint("desk", url_prefix="/api")
+
+CREDENTIAL_MAX_CHARS = 256
+
+
+def visible_queues(agent: Agent, request: Request) -> List[str]:
+    """Supervisors and admins see every queue; agents see the queues of their skills."""
+    queues = request.app.ctx.routing.queues
+    if agent.role in ("supervisor", "admin"):
+        return sorted(queues)
+    return sorted(name for name, queue in queues.items() if queue.skill in (agent.skills or []))
+
+
+def _age(handoff: Handoff, now: datetime) -> int:
+    created = handoff.created_at if handoff.created_at.tzinfo else handoff.created_at.replace(tzinfo=timezone.utc)
+    return int((now - created).total_seconds())
+
+
+@bp.post("/auth/login")
+async def login_route(request: Request) -> HTTPResponse:
+    """Exchange a username and password for a bearer token."""
+    body = json_object(request)
+    username = required_text(body, "username", CREDENTIAL_MAX_CHARS)
+    password = required_text(body, "password", CREDENTIAL_MAX_CHARS)
+    async with request.app.ctx.sessions() as session, session.begin():
+        result = await login(session, username, password)
+        if result is None:
+            raise ApiError(401, "invalid_credentials", "Wrong username or password.")
+        token, agent = result
+        return json({"token": token, "agent": agent_json(agent)})
+
+
+@bp.post("/auth/logout")
+async def logout_route(request: Request) -> HTTPResponse:
+    """End the session of the token sent."""
+    async with request.app.ctx.sessions() as session, session.begin():
+        await current_agent(request, session)
+        await logout(session, bearer_token(request))
+    return empty()
+
+
+@bp.get("/me")
+async def me(request: Request) -> HTTPResponse:
+    """The logged-in agent."""
+    async with request.app.ctx.sessions() as session:
+        return json(agent_json(await current_agent(request, session)))
+
+
+@bp.get("/queues")
+async def queues(request: Request) -> HTTPResponse:
+    """The queues this agent may serve, each with its waiting conversations in serving order."""
+    now = datetime.now(timezone.utc)
+    async with request.app.ctx.sessions() as session:
+        agent = await current_agent(request, session)
+        names = visible_queues(agent, request)
+        rows = (
+            await session.execute(
+                select(Handoff)
+                .where(Handoff.status == QUEUED, Handoff.queue.in_(names))
+                .order_by(Handoff.priority.desc(), Handoff.id)
+            )
+        ).scalars()
+        waiting: Dict[str, List[Dict[str, Any]]] = {name: [] for name in names}
+        for handoff in rows:
+            waiting[handoff.queue].append(
+                {
+                    "id": handoff.id, "priority": handoff.priority, "language": handoff.language,
+                    "reason": handoff.reason, "waited_seconds": _age(handoff, now),
+                    "sla_seconds": handoff.sla_seconds, "summary": (handoff.context or {}).get("summary"),
+                    "escalation": (handoff.context or {}).get("escalation"),
+                }
+            )
+    return json({"queues": [{"queue": name, "waiting": waiting[name]} for name in names]})
+
+
+async def _visible_handoff(request: Request, session, handoff_id: int):
+    agent = await current_agent(request, session)
+    handoff = await session.get(Handoff, handoff_id)
+    if handoff is None:
+        raise ApiError(404, "not_found", f"There is no handoff {handoff_id}.")
+    if handoff.queue not in visible_queues(agent, request) and handoff.agent_id != agent.id:
+        raise ApiError(403, "forbidden", f"The {handoff.queue} queue is not one of yours.")
+    return agent, handoff
+
+
+@bp.get("/handoffs/<handoff_id:int>")
+async def handoff_detail(request: Request, handoff_id: int) -> HTTPResponse:
+    """A handed-over conversation with its whole context packet."""
+    async with request.app.ctx.sessions() as session:
+        _agent, handoff = await _visible_handoff(request, session, handoff_id)
+        return json(
+            {
+                "id": handoff.id, "status": handoff.status, "queue": handoff.queue, "reason": handoff.reason,
+                "priority": handoff.priority, "sla_seconds": handoff.sla_seconds, "agent_id": handoff.agent_id,
+                "routing": handoff.routing, "context": handoff.context,
+            }
+        )
+
+
+@bp.post("/handoffs/<handoff_id:int>/accept")
+async def accept(request: Request, handoff_id: int) -> HTTPResponse:
+    """Take a queued conversation."""
+    async with request.app.ctx.sessions() as session, session.begin():
+        agent, handoff = await _visible_handoff(request, session, handoff_id)
+        if handoff.status != QUEUED:
+            raise ApiError(409, "not_queued", f"Handoff {handoff_id} is {handoff.status}, not waiting.")
+        handoff.status = ASSIGNED
+        handoff.agent_id = agent.id
+        handoff.assigned_at = datetime.now(timezone.utc)
+        return json({"id": handoff.id, "status": handoff.status, "agent_id": agent.id})

@@ -1,0 +1,119 @@
+"""The desk API: login with hashed passwords, roles, queue visibility, accepting."""
+
+import json
+import sqlite3
+
+import pytest
+
+from tests.helpers import http
+
+
+def _login(url, username, password):
+    return http("POST", f"{url}/api/auth/login", {"username": username, "password": password})
+
+
+def _auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _queue(db, conversation_id: str, queue: str, priority: int = 10) -> int:
+    """Put a handed-over conversation in a queue, as the chat endpoint does."""
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO conversations (id, channel, external_id, status, created_at, updated_at) "
+            "VALUES (?, 'chat', ?, 'human', datetime('now'), datetime('now'))",
+            (conversation_id, conversation_id),
+        )
+        cursor = conn.execute(
+            "INSERT INTO handoffs (conversation_id, status, reason, queue, language, priority, sla_seconds, "
+            "context, routing, created_at) VALUES (?, 'queued', 'customer_request', ?, 'en', ?, 120, ?, ?, "
+            "datetime('now'))",
+            (conversation_id, queue, priority, json.dumps({"summary": f"test {queue}"}), json.dumps({})),
+        )
+        return cursor.lastrowid
+
+
+@pytest.fixture(scope="module")
+def desk(gateway_without_rasa):
+    url = gateway_without_rasa["url"]
+    return {
+        "url": url,
+        "db": gateway_without_rasa["db"],
+        "billing": _queue(gateway_without_rasa["db"], "c-billing", "billing"),
+        "complaints": _queue(gateway_without_rasa["db"], "c-complaints", "complaints", priority=70),
+    }
+
+
+def test_passwords_are_stored_as_argon2_hashes(desk) -> None:
+    with sqlite3.connect(desk["db"]) as conn:
+        hashes = [row[0] for row in conn.execute("SELECT password_hash FROM agents")]
+    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+    assert not any("demo-pass" in h for h in hashes)
+
+
+def test_login_and_me(desk) -> None:
+    status, body = _login(desk["url"], "alice", "alice-demo-pass")
+    assert status == 200 and body["agent"]["username"] == "alice"
+    assert "password_hash" not in body["agent"]
+    status, me = http("GET", f"{desk['url']}/api/me", headers=_auth(body["token"]))
+    assert status == 200 and me["role"] == "agent"
+
+
+@pytest.mark.parametrize("username, password", [("alice", "wrong"), ("nobody", "alice-demo-pass")])
+def test_wrong_credentials_get_401(desk, username, password) -> None:
+    status, body = _login(desk["url"], username, password)
+    assert status == 401 and body["error"] == "invalid_credentials"
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Basic abc"}])
+def test_no_or_bad_token_gets_401(desk, headers) -> None:
+    status, body = http("GET", f"{desk['url']}/api/queues", headers=headers)
+    assert status == 401 and body["error"] == "unauthorized"
+
+
+def test_bad_login_bodies_get_400(desk) -> None:
+    status, body = http("POST", f"{desk['url']}/api/auth/login", {"username": "alice"})
+    assert status == 400 and "'password'" in body["message"]
+
+
+def test_agents_see_only_their_queues(desk) -> None:
+    token = _login(desk["url"], "alice", "alice-demo-pass")[1]["token"]
+    status, body = http("GET", f"{desk['url']}/api/queues", headers=_auth(token))
+    assert status == 200
+    assert [q["queue"] for q in body["queues"]] == ["billing", "callback", "general"]
+    billing = next(q for q in body["queues"] if q["queue"] == "billing")
+    assert [w["id"] for w in billing["waiting"]] == [desk["billing"]]
+    status, body = http("GET", f"{desk['url']}/api/handoffs/{desk['complaints']}", headers=_auth(token))
+    assert status == 403 and "complaints" in body["message"]
+    status, _ = http("POST", f"{desk['url']}/api/handoffs/{desk['complaints']}/accept", headers=_auth(token))
+    assert status == 403
+
+
+def test_supervisor_sees_every_queue(desk) -> None:
+    token = _login(desk["url"], "sam", "sam-demo-pass")[1]["token"]
+    body = http("GET", f"{desk['url']}/api/queues", headers=_auth(token))[1]
+    assert {q["queue"] for q in body["queues"]} == {"billing", "technical", "sales", "complaints", "general", "callback"}
+
+
+def test_accept_once(desk) -> None:
+    token = _login(desk["url"], "alice", "alice-demo-pass")[1]["token"]
+    status, body = http("POST", f"{desk['url']}/api/handoffs/{desk['billing']}/accept", headers=_auth(token))
+    assert status == 200 and body["status"] == "assigned"
+    status, body = http("POST", f"{desk['url']}/api/handoffs/{desk['billing']}/accept", headers=_auth(token))
+    assert status == 409 and body["error"] == "not_queued"
+    status, detail = http("GET", f"{desk['url']}/api/handoffs/{desk['billing']}", headers=_auth(token))
+    assert status == 200 and detail["context"]["summary"] == "test billing"
+
+
+def test_unknown_handoff_is_404(desk) -> None:
+    token = _login(desk["url"], "sam", "sam-demo-pass")[1]["token"]
+    status, body = http("GET", f"{desk['url']}/api/handoffs/99999", headers=_auth(token))
+    assert status == 404 and body["error"] == "not_found"
+
+
+def test_logout_ends_the_session(desk) -> None:
+    token = _login(desk["url"], "mei", "mei-demo-pass")[1]["token"]
+    status, _ = http("POST", f"{desk['url']}/api/auth/logout", headers=_auth(token))
+    assert status == 204
+    status, _ = http("GET", f"{desk['url']}/api/me", headers=_auth(token))
+    assert status == 401
