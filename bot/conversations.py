@@ -32,6 +32,17 @@ async def get_or_open(session: AsyncSession, channel: str, external_id: str) -> 
     return conversation
 
 
+async def latest_conversation(session: AsyncSession, channel: str, external_id: str) -> Optional[Conversation]:
+    """The customer's most recent conversation on this channel, open or closed."""
+    result = await session.execute(
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.external_id == external_id)
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    )
+    return result.scalars().first()
+
+
 async def add_message(
     session: AsyncSession,
     conversation: Conversation,

@@ -71,3 +71,15 @@ class RasaClient:
                 return await response.json()
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             raise RasaUnavailable("Rasa is unreachable") from exc
+
+    async def trigger_intent(self, sender_id: str, intent: str) -> List[Dict[str, Any]]:
+        """Make Rasa act as if the customer had said ``intent``; returns the bot's messages."""
+        url = f"{self._base_url}/conversations/{sender_id}/trigger_intent"
+        try:
+            async with self._session.post(url, params=self._auth(), json={"name": intent}) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa trigger_intent answered HTTP {response.status}")
+                body = await response.json()
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise RasaUnavailable("Rasa is unreachable") from exc
+        return [m for m in body.get("messages") or [] if isinstance(m, dict)]

@@ -264,6 +264,59 @@ def test_angry_complaint_is_escalated_to_the_complaints_queue(stack: RunningStac
     assert ("complaint", "billing") in rows
 
 
+def test_agent_takes_over_then_the_bot_resumes_for_the_survey(stack: RunningStack) -> None:
+    handoff = stack.chat("henry", "I need to speak to an agent")["handoff"]
+    hid = handoff["id"]
+    status, login = http("POST", f"{stack.gateway}/api/auth/login", {"username": "sam", "password": "sam-demo-pass"})
+    auth = {"Authorization": f"Bearer {login['token']}"}
+    status, queues = http("GET", f"{stack.gateway}/api/queues", headers=auth)
+    general = next(q for q in queues["queues"] if q["queue"] == "general")
+    assert hid in [w["id"] for w in general["waiting"]]
+    assert http("POST", f"{stack.gateway}/api/handoffs/{hid}/accept", headers=auth)[0] == 200
+
+    assert stack.chat("henry", "my bill looks wrong")["handoff"]["status"] == "assigned"
+    status, sent = http("POST", f"{stack.gateway}/api/handoffs/{hid}/messages",
+                        {"text": "Hi Henry, I'm looking at your bill now."}, headers=auth)
+    assert status == 201
+    other = http("POST", f"{stack.gateway}/api/auth/login", {"username": "bogdan", "password": "bogdan-demo-pass"})[1]
+    status, _ = http("POST", f"{stack.gateway}/api/handoffs/{hid}/messages", {"text": "hi"},
+                     headers={"Authorization": f"Bearer {other['token']}"})
+    assert status == 403
+
+    status, history = http("GET", f"{stack.gateway}/api/chat/history?sender=henry")
+    roles_texts = [(m["role"], m["text"]) for m in history["messages"]]
+    assert ("customer", "my bill looks wrong") in roles_texts
+    assert ("agent", "Hi Henry, I'm looking at your bill now.") in roles_texts
+    last_id = history["messages"][-1]["id"]
+
+    status, closed = http("POST", f"{stack.gateway}/api/handoffs/{hid}/close",
+                          {"disposition": "resolved", "wrap_up": "Explained the October charges."}, headers=auth)
+    assert status == 200 and closed["bot_replies"] >= 2
+    status, history = http("GET", f"{stack.gateway}/api/chat/history?sender=henry&after={last_id}")
+    texts = [m["text"] for m in history["messages"]]
+    assert texts[0] == "Thank you for contacting Northwind Connect."
+    assert "from 1 (very unsatisfied) to 5" in texts[1]
+    assert history["status"] == "bot"
+    assert "comment" in stack.texts("henry", "5")[0]
+
+
+def test_desk_bad_input_gets_clear_errors(stack: RunningStack) -> None:
+    status, login = http("POST", f"{stack.gateway}/api/auth/login", {"username": "sam", "password": "sam-demo-pass"})
+    auth = {"Authorization": f"Bearer {login['token']}"}
+    hid = stack.chat("ivy", "agent please")["handoff"]["id"]
+    status, body = http("POST", f"{stack.gateway}/api/handoffs/{hid}/close", {"disposition": "resolved"}, headers=auth)
+    assert status == 409 and body["error"] == "not_assigned"
+    http("POST", f"{stack.gateway}/api/handoffs/{hid}/accept", headers=auth)
+    status, body = http("POST", f"{stack.gateway}/api/handoffs/{hid}/close", {"disposition": "maybe"}, headers=auth)
+    assert status == 400 and "resolved" in body["message"]
+    status, body = http("POST", f"{stack.gateway}/api/handoffs/{hid}/messages", {"text": ""}, headers=auth)
+    assert status == 400 and body["error"] == "empty_field"
+    status, body = http("GET", f"{stack.gateway}/api/chat/history?sender=ivy&after=abc")
+    assert status == 400
+    status, body = http("GET", f"{stack.gateway}/api/chat/history?sender=nobody-at-all")
+    assert status == 404
+
+
 # Runs last: it stops the module's stack.
 def test_restart_keeps_the_conversation_and_ctrl_c_leaves_no_orphans(
     stack: RunningStack, data_dir: Path, tmp_path_factory

@@ -9,8 +9,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from bot.api.request_body import json_object, optional_object, required_text
-from bot.conversations import add_bot_replies, add_message, get_or_open
-from bot.errors import RasaUnavailable
+from bot.conversations import add_bot_replies, add_message, get_or_open, latest_conversation, list_messages
+from bot.errors import ApiError, RasaUnavailable
 from bot.handoff import split_handoff
 from bot.handoffs import WITH_HUMANS, active_handoff, open_handoff, public_status, queue_position
 from bot.redaction import redact_card_numbers
@@ -69,5 +69,34 @@ async def chat(request: Request) -> HTTPResponse:
             "conversation_id": conversation_id,
             "replies": [_public_reply(r) for r in visible],
             "handoff": status,
+        }
+    )
+
+
+@bp.get("/chat/history")
+async def history(request: Request) -> HTTPResponse:
+    """Messages of the sender's latest conversation after message ``after`` (bot, agent, customer)."""
+    sender = (request.args.get("sender") or "").strip()
+    if not sender or len(sender) > SENDER_MAX_CHARS:
+        raise ApiError(400, "invalid_field", "The query parameter 'sender' is required (1-128 characters).")
+    raw_after = request.args.get("after", "0")
+    if not raw_after.isdigit():
+        raise ApiError(400, "invalid_field", "The query parameter 'after' must be a message id (a whole number).")
+    async with request.app.ctx.sessions() as session:
+        conversation = await latest_conversation(session, CHANNEL, sender)
+        if conversation is None:
+            raise ApiError(404, "not_found", "There is no conversation for this sender.")
+        messages = await list_messages(session, conversation.id)
+    after = int(raw_after)
+    return json(
+        {
+            "conversation_id": conversation.id,
+            "status": conversation.status,
+            "messages": [
+                {"id": m.id, "role": m.role, "text": m.text, "buttons": (m.payload or {}).get("buttons"),
+                 "at": m.created_at.isoformat()}
+                for m in messages
+                if m.id > after and m.role in ("customer", "bot", "agent")
+            ],
         }
     )

@@ -12,13 +12,20 @@ from sqlalchemy import select
 
 from bot.api.request_body import json_object, required_text
 from bot.auth import agent_json, bearer_token, current_agent, login, logout
-from bot.db.models import Agent, Handoff
-from bot.errors import ApiError
+from bot.conversations import add_bot_replies, add_message
+from bot.db.models import Agent, Conversation, Handoff
+from bot.errors import ApiError, RasaUnavailable
 from bot.handoffs import ASSIGNED, QUEUED
+from bot.redaction import redact_card_numbers
 
 bp = Blueprint("desk", url_prefix="/api")
 
 CREDENTIAL_MAX_CHARS = 256
+WRAP_UP_MAX_CHARS = 4000
+DISPOSITIONS = ("resolved", "not_resolved", "follow_up_needed", "callback_scheduled", "spam")
+CLOSED = "closed"
+# What Rasa hears when an agent closes: the bot thanks the customer and runs the survey.
+CLOSING_INTENT = "goodbye"
 
 
 def visible_queues(agent: Agent, request: Request) -> List[str]:
@@ -126,3 +133,53 @@ async def accept(request: Request, handoff_id: int) -> HTTPResponse:
         handoff.agent_id = agent.id
         handoff.assigned_at = datetime.now(timezone.utc)
         return json({"id": handoff.id, "status": handoff.status, "agent_id": agent.id})
+
+
+async def _assigned_to_me(request: Request, session, handoff_id: int):
+    agent, handoff = await _visible_handoff(request, session, handoff_id)
+    if handoff.status != ASSIGNED:
+        raise ApiError(409, "not_assigned", f"Handoff {handoff_id} is {handoff.status}; accept it first.")
+    if handoff.agent_id != agent.id:
+        raise ApiError(403, "forbidden", f"Handoff {handoff_id} is assigned to another agent.")
+    return agent, handoff
+
+
+@bp.post("/handoffs/<handoff_id:int>/messages")
+async def agent_message(request: Request, handoff_id: int) -> HTTPResponse:
+    """The assigned agent writes to the customer (card numbers redacted before storing)."""
+    body = json_object(request)
+    text = redact_card_numbers(required_text(body, "text", request.app.ctx.settings.max_message_chars))
+    async with request.app.ctx.sessions() as session, session.begin():
+        agent, handoff = await _assigned_to_me(request, session, handoff_id)
+        conversation = await session.get(Conversation, handoff.conversation_id)
+        message = await add_message(session, conversation, "agent", text, {"agent": agent.display_name})
+        return json({"id": message.id, "text": text}, status=201)
+
+
+@bp.post("/handoffs/<handoff_id:int>/close")
+async def close(request: Request, handoff_id: int) -> HTTPResponse:
+    """Close with a disposition and wrap-up notes; the bot resumes to thank and survey the customer."""
+    body = json_object(request)
+    disposition = required_text(body, "disposition", 32)
+    if disposition not in DISPOSITIONS:
+        raise ApiError(400, "invalid_field", f"'disposition' must be one of: {', '.join(DISPOSITIONS)}.")
+    wrap_up = str(body.get("wrap_up") or "")[:WRAP_UP_MAX_CHARS]
+    async with request.app.ctx.sessions() as session, session.begin():
+        _agent, handoff = await _assigned_to_me(request, session, handoff_id)
+        handoff.status = CLOSED
+        handoff.disposition = disposition
+        handoff.wrap_up = redact_card_numbers(wrap_up)
+        handoff.closed_at = datetime.now(timezone.utc)
+        conversation = await session.get(Conversation, handoff.conversation_id)
+        conversation.status = "bot"
+        conversation_id = conversation.id
+    replies = []
+    if disposition != "spam":
+        try:
+            replies = await request.app.ctx.rasa.trigger_intent(conversation_id, CLOSING_INTENT)
+        except RasaUnavailable:
+            replies = []  # closing must not fail because the bot is down; the survey is skipped
+        async with request.app.ctx.sessions() as session, session.begin():
+            conversation = await session.get(Conversation, conversation_id)
+            await add_bot_replies(session, conversation, replies)
+    return json({"id": handoff_id, "status": CLOSED, "disposition": disposition, "bot_replies": len(replies)})
