@@ -8,7 +8,7 @@ from typing import Optional
 
 from sanic import Sanic
 
-from bot.api import chat, desk, health
+from bot.api import chat, desk, health, openapi
 from bot.db.engine import create_engine, session_factory, upgrade_schema
 from bot.auth import load_demo_agents, seed_demo_agents
 from bot.errors import register_error_handlers
@@ -36,6 +36,7 @@ def create_app(
     app.blueprint(health.bp)
     app.blueprint(chat.bp)
     app.blueprint(desk.bp)
+    app.blueprint(openapi.bp)
 
     @app.before_server_start
     async def open_resources(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:

@@ -117,3 +117,53 @@ def test_logout_ends_the_session(desk) -> None:
     assert status == 204
     status, _ = http("GET", f"{desk['url']}/api/me", headers=_auth(token))
     assert status == 401
+
+
+def test_presence(desk) -> None:
+    token = _login(desk["url"], "rasa", "rasa-demo-pass")[1]["token"]
+    status, body = http("PUT", f"{desk['url']}/api/me/presence", {"presence": "available"}, headers=_auth(token))
+    assert status == 200 and body["presence"] == "available"
+    status, body = http("PUT", f"{desk['url']}/api/me/presence", {"presence": "sleeping"}, headers=_auth(token))
+    assert status == 400 and "available" in body["message"]
+
+
+def test_transfer_to_another_queue_with_a_note(desk) -> None:
+    handoff = _queue(desk["db"], "c-transfer", "billing")
+    token = _login(desk["url"], "alice", "alice-demo-pass")[1]["token"]
+    http("POST", f"{desk['url']}/api/handoffs/{handoff}/accept", headers=_auth(token))
+    status, body = http("POST", f"{desk['url']}/api/handoffs/{handoff}/transfer",
+                        {"queue": "technical", "note": "router fault, not billing"}, headers=_auth(token))
+    assert status == 200 and body == {"id": handoff, "status": "queued", "queue": "technical", "agent_id": None}
+    with sqlite3.connect(desk["db"]) as conn:
+        notes = conn.execute("SELECT role, text FROM messages WHERE conversation_id = 'c-transfer'").fetchall()
+    assert notes == [("note", "Transferred to queue technical: router fault, not billing")]
+    # Alice has no technical skill: the conversation has left her view.
+    status, _ = http("GET", f"{desk['url']}/api/handoffs/{handoff}", headers=_auth(token))
+    assert status == 403
+
+
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({"note": "x"}, "either 'queue' or 'agent_id'"),
+        ({"note": "x", "queue": "billing", "agent_id": 1}, "either 'queue' or 'agent_id'"),
+        ({"note": "x", "queue": "plumbing"}, "Unknown queue 'plumbing'"),
+        ({"queue": "general"}, "'note'"),
+    ],
+)
+def test_bad_transfers_get_400(desk, body, fragment) -> None:
+    handoff = _queue(desk["db"], f"c-bad-{abs(hash(str(body)))}", "general")
+    token = _login(desk["url"], "sam", "sam-demo-pass")[1]["token"]
+    http("POST", f"{desk['url']}/api/handoffs/{handoff}/accept", headers=_auth(token))
+    status, response = http("POST", f"{desk['url']}/api/handoffs/{handoff}/transfer", body, headers=_auth(token))
+    assert status == 400 and fragment in response["message"]
+
+
+def test_internal_notes_are_not_shown_to_the_customer(desk) -> None:
+    handoff = _queue(desk["db"], "c-notes", "general")
+    token = _login(desk["url"], "sam", "sam-demo-pass")[1]["token"]
+    status, _ = http("POST", f"{desk['url']}/api/handoffs/{handoff}/notes", {"text": "VIP, be quick"},
+                     headers=_auth(token))
+    assert status == 201
+    status, history = http("GET", f"{desk['url']}/api/chat/history?sender=c-notes")
+    assert status == 200 and history["messages"] == []

@@ -24,6 +24,8 @@ CREDENTIAL_MAX_CHARS = 256
 WRAP_UP_MAX_CHARS = 4000
 DISPOSITIONS = ("resolved", "not_resolved", "follow_up_needed", "callback_scheduled", "spam")
 CLOSED = "closed"
+PRESENCES = ("available", "away", "offline")
+NOTE_MAX_CHARS = 2000
 # What Rasa hears when an agent closes: the bot thanks the customer and runs the survey.
 CLOSING_INTENT = "goodbye"
 
@@ -183,3 +185,63 @@ async def close(request: Request, handoff_id: int) -> HTTPResponse:
             conversation = await session.get(Conversation, conversation_id)
             await add_bot_replies(session, conversation, replies)
     return json({"id": handoff_id, "status": CLOSED, "disposition": disposition, "bot_replies": len(replies)})
+
+
+@bp.put("/me/presence")
+async def set_presence(request: Request) -> HTTPResponse:
+    """Available, away or offline."""
+    body = json_object(request)
+    presence = required_text(body, "presence", 16)
+    if presence not in PRESENCES:
+        raise ApiError(400, "invalid_field", f"'presence' must be one of: {', '.join(PRESENCES)}.")
+    async with request.app.ctx.sessions() as session, session.begin():
+        agent = await current_agent(request, session)
+        agent.presence = presence
+        return json(agent_json(agent))
+
+
+@bp.post("/handoffs/<handoff_id:int>/notes")
+async def internal_note(request: Request, handoff_id: int) -> HTTPResponse:
+    """An internal note on the conversation: agents see it, the customer never does."""
+    body = json_object(request)
+    text = redact_card_numbers(required_text(body, "text", NOTE_MAX_CHARS))
+    async with request.app.ctx.sessions() as session, session.begin():
+        agent, handoff = await _visible_handoff(request, session, handoff_id)
+        conversation = await session.get(Conversation, handoff.conversation_id)
+        note = await add_message(session, conversation, "note", text, {"agent": agent.display_name})
+        return json({"id": note.id, "text": text}, status=201)
+
+
+@bp.post("/handoffs/<handoff_id:int>/transfer")
+async def transfer(request: Request, handoff_id: int) -> HTTPResponse:
+    """Move the conversation to another queue, or straight to an agent, with a note for them."""
+    body = json_object(request)
+    note = redact_card_numbers(required_text(body, "note", NOTE_MAX_CHARS))
+    queue = body.get("queue")
+    target_agent = body.get("agent_id")
+    if (queue is None) == (target_agent is None):
+        raise ApiError(400, "invalid_field", "Give either 'queue' or 'agent_id'.")
+    routing = request.app.ctx.routing
+    if queue is not None and queue not in routing.queues:
+        raise ApiError(400, "invalid_field", f"Unknown queue {queue!r}; known: {', '.join(sorted(routing.queues))}.")
+    async with request.app.ctx.sessions() as session, session.begin():
+        agent, handoff = await _assigned_to_me(request, session, handoff_id)
+        conversation = await session.get(Conversation, handoff.conversation_id)
+        if queue is not None:
+            handoff.queue = queue
+            handoff.status = QUEUED
+            handoff.agent_id = None
+            handoff.assigned_at = None
+            destination = f"queue {queue}"
+        else:
+            if not isinstance(target_agent, int):
+                raise ApiError(400, "invalid_field", "'agent_id' must be a number.")
+            colleague = await session.get(Agent, target_agent)
+            if colleague is None:
+                raise ApiError(400, "invalid_field", f"There is no agent {target_agent}.")
+            handoff.agent_id = colleague.id
+            handoff.assigned_at = datetime.now(timezone.utc)
+            destination = f"agent {colleague.display_name}"
+        await add_message(session, conversation, "note", f"Transferred to {destination}: {note}",
+                          {"agent": agent.display_name, "transfer": destination})
+        return json({"id": handoff.id, "status": handoff.status, "queue": handoff.queue, "agent_id": handoff.agent_id})
