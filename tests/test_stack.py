@@ -344,3 +344,35 @@ def test_restart_keeps_the_conversation_and_ctrl_c_leaves_no_orphans(
     finally:
         assert again.interrupt() == 0
     assert wait_until(lambda: not processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir)), timeout=30)
+
+
+def test_handoff_survives_kill_9_of_the_gateway(model_path, tmp_path_factory) -> None:
+    data_dir = tmp_path_factory.mktemp("kill9-data")
+    first = launch(data_dir, tmp_path_factory.mktemp("kill9-logs") / "stack.log")
+    try:
+        faq = first.chat("kim", "what are your opening hours?")
+        queued = first.chat("kim", "I want to speak to a person")["handoff"]
+        gateway_pids = [
+            pid for pid in processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir))
+            if b"-m\x00bot" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        assert len(gateway_pids) == 1
+        os.kill(gateway_pids[0], signal.SIGKILL)
+        # The launcher sees the gateway die, stops the rest and exits with an error.
+        assert first.process.wait(timeout=60) == 1
+        assert wait_until(lambda: not processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir)), timeout=30)
+    finally:
+        if first.process.poll() is None:
+            first.interrupt()
+    second = launch(data_dir, tmp_path_factory.mktemp("kill9-logs2") / "stack.log")
+    try:
+        still = second.chat("kim", "hello, still there?")["handoff"]
+        assert still["id"] == queued["id"] and still["status"] == "queued" and still["queue"] == queued["queue"]
+        status, login = http("POST", f"{second.gateway}/api/auth/login", {"username": "sam", "password": "sam-demo-pass"})
+        status, detail = http("GET", f"{second.gateway}/api/handoffs/{queued['id']}",
+                              headers={"Authorization": f"Bearer {login['token']}"})
+        assert status == 200
+        assert detail["context"]["transcript"][0]["text"] == "what are your opening hours?"
+    finally:
+        assert second.interrupt() == 0
+    assert "Monday to Friday" in faq["replies"][0]["text"]
