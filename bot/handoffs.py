@@ -16,7 +16,7 @@ from bot.routing.engine import RoutingRequest, route
 
 logger = logging.getLogger(__name__)
 
-QUEUED, ASSIGNED = "queued", "assigned"
+QUEUED, ASSIGNED, ABANDONED = "queued", "assigned", "abandoned"
 WITH_HUMANS = "human"  # conversation status while a handoff is open
 DEFAULT_HANDLE_SECONDS = 300
 

@@ -167,3 +167,31 @@ def test_internal_notes_are_not_shown_to_the_customer(desk) -> None:
     assert status == 201
     status, history = http("GET", f"{desk['url']}/api/chat/history?sender=c-notes")
     assert status == 200 and history["messages"] == []
+
+
+def test_accept_next_takes_the_most_urgent_within_skills_and_capacity(desk) -> None:
+    _queue(desk["db"], "c-next-low", "technical", priority=5)
+    high = _queue(desk["db"], "c-next-high", "technical", priority=60)
+    token = _login(desk["url"], "bogdan", "bogdan-demo-pass")[1]["token"]  # technical, capacity 2
+    status, body = http("POST", f"{desk['url']}/api/queues/next", headers=_auth(token))
+    assert status == 200 and body["id"] == high
+    status, body = http("POST", f"{desk['url']}/api/queues/next", headers=_auth(token))
+    assert status == 200 and body["id"] not in (high, None)  # the next most urgent (other tests queue some too)
+    status, body = http("POST", f"{desk['url']}/api/queues/next", headers=_auth(token))
+    assert status == 409 and body["error"] == "at_capacity"
+
+
+
+def test_customer_leaves_the_queue_abandoned_or_for_a_callback(desk) -> None:
+    abandoned = _queue(desk["db"], "c-leave", "general")
+    status, body = http("POST", f"{desk['url']}/api/chat/leave-queue", {"sender": "c-leave"})
+    assert status == 200 and body == {"id": abandoned, "status": "abandoned", "queue": "general"}
+    status, body = http("POST", f"{desk['url']}/api/chat/leave-queue", {"sender": "c-leave"})
+    assert status == 409 and body["error"] == "not_queued"
+
+    callback = _queue(desk["db"], "c-callback", "billing")
+    status, body = http("POST", f"{desk['url']}/api/chat/leave-queue",
+                        {"sender": "c-callback", "callback_phone": "+44 7700 900123"})
+    assert status == 200 and body == {"id": callback, "status": "queued", "queue": "callback"}
+    status, body = http("POST", f"{desk['url']}/api/chat/leave-queue", {"sender": "c-x", "callback_phone": 7})
+    assert status == 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, Dict
 
 from sanic import Blueprint
@@ -12,7 +13,7 @@ from bot.api.request_body import json_object, optional_object, required_text
 from bot.conversations import add_bot_replies, add_message, get_or_open, latest_conversation, list_messages
 from bot.errors import ApiError, RasaUnavailable
 from bot.handoff import split_handoff
-from bot.handoffs import WITH_HUMANS, active_handoff, open_handoff, public_status, queue_position
+from bot.handoffs import ABANDONED, QUEUED, WITH_HUMANS, active_handoff, open_handoff, public_status, queue_position
 from bot.redaction import redact_card_numbers
 
 bp = Blueprint("chat", url_prefix="/api")
@@ -100,3 +101,28 @@ async def history(request: Request) -> HTTPResponse:
             ],
         }
     )
+
+
+@bp.post("/chat/leave-queue")
+async def leave_queue(request: Request) -> HTTPResponse:
+    """The customer stops waiting: recorded as abandoned, or as a callback request with a phone number."""
+    body = json_object(request)
+    sender = required_text(body, "sender", SENDER_MAX_CHARS)
+    phone = body.get("callback_phone")
+    if phone is not None and (not isinstance(phone, str) or not phone.strip() or len(phone) > 32):
+        raise ApiError(400, "invalid_field", "'callback_phone' must be a phone number (up to 32 characters).")
+    async with request.app.ctx.sessions() as session, session.begin():
+        conversation = await latest_conversation(session, CHANNEL, sender)
+        current = await active_handoff(session, conversation.id) if conversation else None
+        if current is None or current.status != QUEUED:
+            raise ApiError(409, "not_queued", "This conversation is not waiting in a queue.")
+        if phone:
+            current.queue = "callback"
+            current.context = {**(current.context or {}), "callback_phone": phone.strip()}
+            await add_message(session, conversation, "system", "left the queue: callback requested")
+        else:
+            current.status = ABANDONED
+            current.closed_at = datetime.now(timezone.utc)
+            conversation.status = "bot"
+            await add_message(session, conversation, "system", "left the queue")
+        return json({"id": current.id, "status": current.status, "queue": current.queue})

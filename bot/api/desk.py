@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, empty, json
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.api.request_body import json_object, required_text
 from bot.auth import agent_json, bearer_token, current_agent, login, logout
@@ -245,3 +245,33 @@ async def transfer(request: Request, handoff_id: int) -> HTTPResponse:
         await add_message(session, conversation, "note", f"Transferred to {destination}: {note}",
                           {"agent": agent.display_name, "transfer": destination})
         return json({"id": handoff.id, "status": handoff.status, "queue": handoff.queue, "agent_id": handoff.agent_id})
+
+
+@bp.post("/queues/next")
+async def accept_next(request: Request) -> HTTPResponse:
+    """Take the most urgent waiting conversation this agent can serve, if below capacity."""
+    async with request.app.ctx.sessions() as session, session.begin():
+        agent = await current_agent(request, session)
+        active = (
+            await session.execute(
+                select(func.count(Handoff.id)).where(Handoff.agent_id == agent.id, Handoff.status == ASSIGNED)
+            )
+        ).scalar_one()
+        if active >= agent.capacity:
+            raise ApiError(409, "at_capacity", f"You already have {active} conversations (capacity {agent.capacity}).")
+        candidates = (
+            await session.execute(
+                select(Handoff)
+                .where(Handoff.status == QUEUED, Handoff.queue.in_(visible_queues(agent, request)))
+                .order_by(Handoff.priority.desc(), Handoff.id)
+            )
+        ).scalars()
+        for handoff in candidates:
+            languages = agent.languages or []
+            senior_needed = (handoff.routing or {}).get("senior_required", False)
+            if handoff.language in languages and (agent.senior or not senior_needed):
+                handoff.status = ASSIGNED
+                handoff.agent_id = agent.id
+                handoff.assigned_at = datetime.now(timezone.utc)
+                return json({"id": handoff.id, "status": ASSIGNED, "queue": handoff.queue, "agent_id": agent.id})
+        return json({"id": None, "status": "nothing_waiting"})

@@ -53,6 +53,12 @@ def spec() -> Dict[str, Any]:
                                       "parameters": [
                                           {"name": "sender", "in": "query", "required": True, "schema": TEXT},
                                           {"name": "after", "in": "query", "schema": {"type": "integer"}}]}},
+        "/api/chat/leave-queue": {"post": _op(
+            "Stop waiting: abandoned, or a callback request with a phone number", "200",
+            _body({"sender": TEXT, "callback_phone": {"type": "string"}}, ["sender"]), secure=False,
+            errors=(400, 409))},
+        "/api/queues/next": {"post": _op("Accept the most urgent conversation this agent can serve", "200",
+                                         errors=(401, 409))},
         "/api/auth/login": {"post": _op("Log in; returns a bearer token", "200",
                                         _body({"username": TEXT, "password": TEXT}, ["username", "password"]),
                                         secure=False, errors=(400, 401))},
