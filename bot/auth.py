@@ -80,10 +80,7 @@ async def current_agent(request: Request, session: AsyncSession, roles: tuple = 
     """The logged-in agent (401 if none), who must have one of ``roles`` (403 otherwise)."""
     token = bearer_token(request)
     row = await session.get(AgentSession, _token_hash(token))
-    expires = row.expires_at if row else None
-    if expires is not None and expires.tzinfo is None:
-        expires = expires.replace(tzinfo=timezone.utc)
-    if row is None or expires < datetime.now(timezone.utc):
+    if row is None or row.expires_at < datetime.now(timezone.utc):
         raise ApiError(401, "unauthorized", "Your session has expired or is not valid; log in again.")
     agent = await session.get(Agent, row.agent_id)
     if agent is None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Conversation, Message
 
 CLOSED = "closed"
+BOT = "bot"  # the bot handles the conversation
 
 
 async def get_or_open(session: AsyncSession, channel: str, external_id: str) -> Conversation:
@@ -26,7 +27,7 @@ async def get_or_open(session: AsyncSession, channel: str, external_id: str) -> 
     )
     conversation = result.scalars().first()
     if conversation is None:
-        conversation = Conversation(channel=channel, external_id=external_id, status="bot")
+        conversation = Conversation(channel=channel, external_id=external_id, status=BOT)
         session.add(conversation)
         await session.flush()
     return conversation

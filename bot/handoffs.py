@@ -10,13 +10,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import build_context
-from bot.db.models import Conversation, Handoff, Message
+from bot.conversations import BOT, list_messages
+from bot.db.models import Agent, Conversation, Handoff, Message
 from bot.routing.config import RoutingConfig
 from bot.routing.engine import RoutingRequest, route
 
 logger = logging.getLogger(__name__)
 
-QUEUED, ASSIGNED, ABANDONED = "queued", "assigned", "abandoned"
+QUEUED, ASSIGNED, CLOSED, ABANDONED = "queued", "assigned", "closed", "abandoned"
 WITH_HUMANS = "human"  # conversation status while a handoff is open
 DEFAULT_HANDLE_SECONDS = 300
 
@@ -51,11 +52,7 @@ async def open_handoff(
     now: Optional[datetime] = None,
 ) -> Handoff:
     """Route the conversation and queue it with its context packet."""
-    messages = list(
-        (await session.execute(
-            select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
-        )).scalars()
-    )
+    messages = await list_messages(session, conversation.id)
     context = build_context(signal, tracker, transcript(messages), conversation.channel, metadata.get("ivr_path"))
     customer = signal.get("customer") or {}
     decision = route(
@@ -123,3 +120,17 @@ def public_status(handoff: Handoff, position: int, handle_seconds: int = DEFAULT
         "estimated_wait_seconds": position * handle_seconds if queued else 0,
         "open": bool((handoff.routing or {}).get("open_sites")),
     }
+
+
+def assign(handoff: Handoff, agent: Agent) -> None:
+    """Give the handoff to an agent, now."""
+    handoff.status = ASSIGNED
+    handoff.agent_id = agent.id
+    handoff.assigned_at = datetime.now(timezone.utc)
+
+
+def end(handoff: Handoff, conversation: Conversation, status: str) -> None:
+    """Close or abandon the handoff; the conversation goes back to the bot."""
+    handoff.status = status
+    handoff.closed_at = datetime.now(timezone.utc)
+    conversation.status = BOT

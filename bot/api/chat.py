@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Dict
 
 from sanic import Blueprint
@@ -13,7 +12,7 @@ from bot.api.request_body import json_object, optional_object, required_text
 from bot.conversations import add_bot_replies, add_message, get_or_open, latest_conversation, list_messages
 from bot.errors import ApiError, RasaUnavailable
 from bot.handoff import split_handoff
-from bot.handoffs import ABANDONED, QUEUED, WITH_HUMANS, active_handoff, open_handoff, public_status, queue_position
+from bot.handoffs import ABANDONED, QUEUED, WITH_HUMANS, active_handoff, end, open_handoff, public_status, queue_position
 from bot.redaction import redact_card_numbers
 
 bp = Blueprint("chat", url_prefix="/api")
@@ -55,7 +54,7 @@ async def chat(request: Request) -> HTTPResponse:
         try:
             tracker = await rasa.tracker(conversation_id)
         except RasaUnavailable:
-            tracker = {}  # the handoff still happens, with the transcript the gateway holds
+            pass  # the handoff still happens, with the transcript the gateway holds
 
     async with sessions() as session, session.begin():
         conversation = await get_or_open(session, CHANNEL, sender)
@@ -121,8 +120,6 @@ async def leave_queue(request: Request) -> HTTPResponse:
             current.context = {**(current.context or {}), "callback_phone": phone.strip()}
             await add_message(session, conversation, "system", "left the queue: callback requested")
         else:
-            current.status = ABANDONED
-            current.closed_at = datetime.now(timezone.utc)
-            conversation.status = "bot"
+            end(current, conversation, ABANDONED)
             await add_message(session, conversation, "system", "left the queue")
         return json({"id": current.id, "status": current.status, "queue": current.queue})

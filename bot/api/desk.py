@@ -15,7 +15,7 @@ from bot.auth import agent_json, bearer_token, current_agent, login, logout
 from bot.conversations import add_bot_replies, add_message
 from bot.db.models import Agent, Conversation, Handoff
 from bot.errors import ApiError, RasaUnavailable
-from bot.handoffs import ASSIGNED, QUEUED
+from bot.handoffs import ASSIGNED, CLOSED, QUEUED, assign, end
 from bot.redaction import redact_card_numbers
 
 bp = Blueprint("desk", url_prefix="/api")
@@ -23,7 +23,6 @@ bp = Blueprint("desk", url_prefix="/api")
 CREDENTIAL_MAX_CHARS = 256
 WRAP_UP_MAX_CHARS = 4000
 DISPOSITIONS = ("resolved", "not_resolved", "follow_up_needed", "callback_scheduled", "spam")
-CLOSED = "closed"
 PRESENCES = ("available", "away", "offline")
 NOTE_MAX_CHARS = 2000
 # What Rasa hears when an agent closes: the bot thanks the customer and runs the survey.
@@ -39,8 +38,7 @@ def visible_queues(agent: Agent, request: Request) -> List[str]:
 
 
 def _age(handoff: Handoff, now: datetime) -> int:
-    created = handoff.created_at if handoff.created_at.tzinfo else handoff.created_at.replace(tzinfo=timezone.utc)
-    return int((now - created).total_seconds())
+    return int((now - handoff.created_at).total_seconds())
 
 
 @bp.post("/auth/login")
@@ -131,9 +129,7 @@ async def accept(request: Request, handoff_id: int) -> HTTPResponse:
         agent, handoff = await _visible_handoff(request, session, handoff_id)
         if handoff.status != QUEUED:
             raise ApiError(409, "not_queued", f"Handoff {handoff_id} is {handoff.status}, not waiting.")
-        handoff.status = ASSIGNED
-        handoff.agent_id = agent.id
-        handoff.assigned_at = datetime.now(timezone.utc)
+        assign(handoff, agent)
         return json({"id": handoff.id, "status": handoff.status, "agent_id": agent.id})
 
 
@@ -168,12 +164,10 @@ async def close(request: Request, handoff_id: int) -> HTTPResponse:
     wrap_up = str(body.get("wrap_up") or "")[:WRAP_UP_MAX_CHARS]
     async with request.app.ctx.sessions() as session, session.begin():
         _agent, handoff = await _assigned_to_me(request, session, handoff_id)
-        handoff.status = CLOSED
         handoff.disposition = disposition
         handoff.wrap_up = redact_card_numbers(wrap_up)
-        handoff.closed_at = datetime.now(timezone.utc)
         conversation = await session.get(Conversation, handoff.conversation_id)
-        conversation.status = "bot"
+        end(handoff, conversation, CLOSED)
         conversation_id = conversation.id
     replies = []
     if disposition != "spam":
@@ -239,8 +233,7 @@ async def transfer(request: Request, handoff_id: int) -> HTTPResponse:
             colleague = await session.get(Agent, target_agent)
             if colleague is None:
                 raise ApiError(400, "invalid_field", f"There is no agent {target_agent}.")
-            handoff.agent_id = colleague.id
-            handoff.assigned_at = datetime.now(timezone.utc)
+            assign(handoff, colleague)
             destination = f"agent {colleague.display_name}"
         await add_message(session, conversation, "note", f"Transferred to {destination}: {note}",
                           {"agent": agent.display_name, "transfer": destination})
@@ -266,12 +259,10 @@ async def accept_next(request: Request) -> HTTPResponse:
                 .order_by(Handoff.priority.desc(), Handoff.id)
             )
         ).scalars()
+        languages = agent.languages or []
         for handoff in candidates:
-            languages = agent.languages or []
             senior_needed = (handoff.routing or {}).get("senior_required", False)
             if handoff.language in languages and (agent.senior or not senior_needed):
-                handoff.status = ASSIGNED
-                handoff.agent_id = agent.id
-                handoff.assigned_at = datetime.now(timezone.utc)
+                assign(handoff, agent)
                 return json({"id": handoff.id, "status": ASSIGNED, "queue": handoff.queue, "agent_id": agent.id})
         return json({"id": None, "status": "nothing_waiting"})

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.types import TypeDecorator
 
 Base = declarative_base()
 
@@ -14,6 +15,18 @@ Base = declarative_base()
 def utcnow() -> datetime:
     """Timezone-aware now, used for every timestamp column."""
     return datetime.now(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every database (SQLite drops the zone when storing)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
 
 
 def new_id() -> str:
@@ -31,8 +44,8 @@ class Conversation(Base):
     external_id = Column(String(128), nullable=False)
     language = Column(String(8), nullable=True)
     status = Column(String(16), nullable=False, default="bot")
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    updated_at = Column(UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
     messages = relationship("Message", back_populates="conversation", order_by="Message.id")
 
@@ -51,7 +64,7 @@ class Message(Base):
     role = Column(String(16), nullable=False)
     text = Column(Text, nullable=True)
     payload = Column(JSON, nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
 
     conversation = relationship("Conversation", back_populates="messages")
 
@@ -94,9 +107,9 @@ class Handoff(Base):
     agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
     disposition = Column(String(32), nullable=True)
     wrap_up = Column(Text, nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    assigned_at = Column(DateTime(timezone=True), nullable=True)
-    closed_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    assigned_at = Column(UtcDateTime(), nullable=True)
+    closed_at = Column(UtcDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_handoffs_status_queue", "status", "queue"),)
 
@@ -108,4 +121,4 @@ class AgentSession(Base):
 
     token_hash = Column(String(64), primary_key=True)
     agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False)
-    expires_at = Column(DateTime(timezone=True), nullable=False)
+    expires_at = Column(UtcDateTime(), nullable=False)
