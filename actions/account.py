@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import day, money
 from actions.identity import verified_customer
+from actions.language import language_of
 
 
 class ActionAccountSummary(Action):
@@ -24,7 +25,7 @@ class ActionAccountSummary(Action):
         customer = await verified_customer(tracker, dispatcher)
         if customer is None:
             return [SlotSet("pending_request", None)]
-        language = tracker.get_slot("language") or "en"
+        language = language_of(tracker)
         due = day(customer.due_date, language)
         if tracker.get_slot("pending_request") == "check_bill":
             dispatcher.utter_message(

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.language import language_of
 from actions.store import customer_store
 
 # Without a country code, numbers are read as from the customer's language's country.
@@ -39,7 +40,7 @@ class ValidateCallbackForm(FormValidationAction):
     async def validate_callback_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        phone = normalise_phone(value, tracker.get_slot("language") or "en")
+        phone = normalise_phone(value, language_of(tracker))
         if phone is None:
             dispatcher.utter_message(response="utter_invalid_phone")
         return {"callback_phone": phone}

@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions.escalation import score_complaint
 from actions.formatting import day
 from actions.identity import account_number_from
+from actions.language import language_of
 from actions.store import customer_store
 
 TOPICS = ("billing", "service", "technician", "other")
@@ -76,7 +77,7 @@ class ActionSubmitComplaint(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         store = customer_store()
-        language = tracker.get_slot("language") or "en"
+        language = language_of(tracker)
         topic = tracker.get_slot("complaint_topic") or "other"
         account: Optional[str] = None
         if tracker.get_slot("identity_status") == "verified":

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Dict, Iterable, List
 
-import yaml
+from actions.content import content
 
-LEXICON_FILE = Path(__file__).resolve().parents[1] / "content" / "lexicons" / "escalation.yml"
 ESCALATE_AT = 0.5
 WEIGHTS = {"anger_words": 0.5, "shouting": 0.2, "manager_request": 0.6, "repeat_complaint": 0.6}
 
@@ -33,10 +30,9 @@ class Escalation:
         return self.score >= ESCALATE_AT
 
 
-@lru_cache(maxsize=1)
 def lexicons() -> Dict[str, Dict[str, List[str]]]:
     """The anger and manager word lists per language."""
-    return yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    return content("lexicons/escalation.yml")
 
 
 def _mentions(texts: Iterable[str], words: Iterable[str], language: str) -> bool:

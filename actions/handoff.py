@@ -16,6 +16,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.escalation import score_complaint
+from actions.language import language_of
 from actions.store import customer_store
 
 RECENT_CONTACT_DAYS = 30
@@ -74,7 +75,7 @@ def build_handoff_signal(tracker: Tracker, reason: Optional[str] = None) -> Dict
     return {
         "reason": reason or handoff_reason(tracker),
         "queue": handoff_queue(tracker),
-        "language": tracker.get_slot("language") or "en",
+        "language": language_of(tracker),
         "last_intent": (latest.get("intent") or {}).get("name"),
         "identity_verified": tracker.get_slot("identity_status") == "verified",
         "account_number": tracker.get_slot("account_number")
@@ -112,7 +113,7 @@ def escalation_of(tracker: Tracker, repeat_contacts: int) -> Dict[str, Any]:
         return {"score": float(tracker.get_slot("escalation_score") or 1.0),
                 "reasons": list(tracker.get_slot("escalation_reasons") or ["complaint_escalated"])}
     texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user" and e.get("text")]
-    result = score_complaint(texts, tracker.get_slot("language") or "en", False, repeat_contacts)
+    result = score_complaint(texts, language_of(tracker), False, repeat_contacts)
     return {"score": result.score, "reasons": result.reasons}
 
 

@@ -18,11 +18,11 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.crm.interface import Customer
+from actions.language import SUPPORTED, language_of
 from actions.store import config, customer_store
 
 ACCOUNT_DIGITS = 15
 _YEAR_FIRST = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
-_DATEPARSER_LANGUAGES = {"en": "en", "fr": "fr", "ro": "ro", "uk": "uk", "lt": "lt", "zh": "zh"}
 
 
 def account_number_from(text: Optional[str]) -> Optional[str]:
@@ -54,9 +54,8 @@ def parse_date_of_birth(text: Optional[str], language: str) -> Optional[date]:
     if language == "lt":  # "1985 m. kovo 12 d.": dateparser knows the month, not the "d." suffix
         text = re.sub(r"\s*d\.?\s*$", "", str(text))
 
-    languages = [_DATEPARSER_LANGUAGES.get(language, "en")]
-    if "en" not in languages:
-        languages.append("en")
+    languages = [language] if language in SUPPORTED and language != "en" else []
+    languages.append("en")  # dateparser's codes are ours; English month names are always understood
     order = "YMD" if language in ("lt", "zh") else "DMY"
     settings = {"DATE_ORDER": order, "REQUIRE_PARTS": ["day", "month", "year"]}
     parsed = dateparser.parse(str(text), languages=languages, settings=settings)
@@ -101,7 +100,7 @@ class ValidateIdentityForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """Parse the date, then match both answers; count failures."""
-        language = tracker.get_slot("language") or "en"
+        language = language_of(tracker)
         loop = asyncio.get_running_loop()
         born = await loop.run_in_executor(None, parse_date_of_birth, value, language)
         if born is None:
@@ -129,7 +128,7 @@ class ValidateIdentityForm(FormValidationAction):
         return {"account_number": None, "date_of_birth": None, "identity_attempts": float(attempts)}
 
 
-async def verified_account(tracker: Tracker) -> Optional[str]:
+def verified_account(tracker: Tracker) -> Optional[str]:
     """The account number, only when identity was verified in this conversation."""
     if tracker.get_slot("identity_status") != "verified":
         return None
@@ -138,12 +137,11 @@ async def verified_account(tracker: Tracker) -> Optional[str]:
 
 async def verified_customer(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[Customer]:
     """The verified customer; otherwise tell the customer no account data can be shared."""
-    account = await verified_account(tracker)
+    account = verified_account(tracker)
     customer = await customer_store().find_customer(account) if account else None
     if customer is None:
         dispatcher.utter_message(response="utter_identity_failed")
     return customer
-
 
 
 class ActionIdentityOutcome(Action):

@@ -61,6 +61,11 @@ def detect_confident(text: str) -> Optional[str]:
     return code if confidence >= needed else None
 
 
+def language_of(tracker) -> str:
+    """The conversation's language (the ``language`` slot), English until one is known."""
+    return tracker.get_slot("language") or DEFAULT_LANGUAGE
+
+
 def normalise(code: Optional[str]) -> Optional[str]:
     """A supported language code from a code or tag such as ``fr-FR``, else None."""
     if not code:

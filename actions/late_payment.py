@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Dict, List, Text
-
-import yaml
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.content import content
 from actions.formatting import day
 from actions.identity import verified_account, verified_customer
+from actions.language import language_of
 from actions.store import config, customer_store
 
 LATE_REASONS = ("bank_card", "money", "other")
@@ -37,7 +35,7 @@ class ActionOfferDeferral(Action):
         customer = await verified_customer(tracker, dispatcher)
         if customer is None:
             return []
-        language = tracker.get_slot("language") or "en"
+        language = language_of(tracker)
         new_due = deferred_due_date(customer.due_date, date.today(), config().deferral_days)
         dispatcher.utter_message(
             response="utter_offer_deferral",
@@ -56,17 +54,17 @@ class ActionConfirmDeferral(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        account = await verified_account(tracker)
+        account = verified_account(tracker)
         raw_due = tracker.get_slot("new_due_date")
         if not account or not raw_due:
             dispatcher.utter_message(response="utter_identity_failed")
             return []
         new_due = date.fromisoformat(raw_due)
         follow_up = new_due + timedelta(days=1)
+        language = language_of(tracker)
         said = str(tracker.get_slot("late_reason") or "")
-        reason = f"{reason_category(said, tracker.get_slot('language') or 'en')}: {said}"
+        reason = f"{reason_category(said, language)}: {said}"
         await customer_store().record_payment_arrangement(account, new_due, reason, follow_up)
-        language = tracker.get_slot("language") or "en"
         dispatcher.utter_message(
             response="utter_deferral_confirmed",
             new_due_date=day(new_due, language),
@@ -88,8 +86,6 @@ def reason_category(text: str, language: str) -> str:
     return "other"
 
 
-@lru_cache(maxsize=1)
 def late_reason_lexicon() -> Dict[str, Dict[str, List[str]]]:
     """Category words per language (content/lexicons/late_reasons.yml)."""
-    path = Path(__file__).resolve().parents[1] / "content" / "lexicons" / "late_reasons.yml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return content("lexicons/late_reasons.yml")

@@ -18,6 +18,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import slot_time
+from actions.language import language_of
 from actions.store import customer_store
 
 DEVICES = ("router", "phone")
@@ -123,7 +124,7 @@ class ActionCreateTechTicket(Action):
             {"steps_tried": int(tracker.get_slot("troubleshoot_step") or 1), "conversation_id": tracker.sender_id},
         )
         slots = await store.free_technician_slots(datetime.now(timezone.utc), SLOTS_OFFERED)
-        language = tracker.get_slot("language") or "en"
+        language = language_of(tracker)
         dispatcher.utter_message(response="utter_steps_exhausted", ticket=ticket.reference)
         dispatcher.utter_message(
             response="utter_offer_technician_slots",
@@ -166,6 +167,6 @@ class ActionBookTechnician(Action):
         starts_at = datetime.fromisoformat(tracker.get_slot("appointment_slot"))
         ticket = tracker.get_slot("ticket")
         await customer_store().book_appointment(ticket, starts_at)
-        language = tracker.get_slot("language") or "en"
+        language = language_of(tracker)
         dispatcher.utter_message(response="utter_technician_booked", slot=slot_time(starts_at, language), ticket=ticket)
         return []

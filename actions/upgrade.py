@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.crm.interface import Customer, Plan
 from actions.formatting import day, money
 from actions.identity import verified_account
+from actions.language import language_of
 from actions.store import customer_store
 
 DELIVERY_DAYS = 3
@@ -36,8 +37,8 @@ class ActionUpgradeOffer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        customer, plan = await next_plan(await verified_account(tracker))
-        language = tracker.get_slot("language") or "en"
+        customer, plan = await next_plan(verified_account(tracker))
+        language = language_of(tracker)
         if customer is None:
             dispatcher.utter_message(response="utter_identity_failed")
             return [SlotSet("upgrade_available", False)]
@@ -62,11 +63,11 @@ class ActionUpgradeBenefits(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        customer, plan = await next_plan(await verified_account(tracker))
+        customer, plan = await next_plan(verified_account(tracker))
         if customer is None or plan is None:
             dispatcher.utter_message(response="utter_upgrade_declined")
             return []
-        language = tracker.get_slot("language") or "en"
+        language = language_of(tracker)
         difference = money(plan.monthly_price - customer.plan.monthly_price, language)
         dispatcher.utter_message(response="utter_upgrade_benefits", plan=plan.name, difference=difference)
         return []
@@ -81,14 +82,14 @@ class ActionAcceptUpgrade(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        account = await verified_account(tracker)
+        account = verified_account(tracker)
         customer, plan = await next_plan(account)
         if customer is None or plan is None:
             dispatcher.utter_message(response="utter_upgrade_declined")
             return [SlotSet("pending_request", None)]
         delivery = date.today() + timedelta(days=DELIVERY_DAYS)
         ticket = await customer_store().order_upgrade(customer.account_number, plan.code, delivery)
-        language = tracker.get_slot("language") or "en"
+        language = language_of(tracker)
         dispatcher.utter_message(
             response="utter_upgrade_confirmed", plan=plan.name, delivery_date=day(delivery, language),
             ticket=ticket.reference,

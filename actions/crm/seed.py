@@ -13,10 +13,11 @@ import yaml
 from sqlalchemy import delete, func, select
 
 from actions.config import ActionsConfig
+from actions.content import CONTENT_DIR
 from actions.crm.sql_store import SqlCustomerStore
 from actions.crm.tables import AppointmentRow, CustomerRow, PlanRow, SurveyRow, TicketRow, utcnow
 
-DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "content" / "customers.yml"
+DEFAULT_SOURCE = CONTENT_DIR / "customers.yml"
 
 
 def load_source(path: Path) -> Dict[str, Any]:

@@ -28,6 +28,11 @@ def _async_url(url: str):
     return parsed.set(drivername=_ASYNC_DRIVERS[backend])
 
 
+def _as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything here is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def _plan(row: PlanRow) -> Plan:
     return Plan(row.code, row.name, row.kind, row.monthly_price, row.upgrade_to)
 
@@ -49,14 +54,13 @@ def _customer(row: CustomerRow, plan: PlanRow) -> Customer:
 
 
 def _ticket(row: TicketRow) -> Ticket:
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc)
     return Ticket(
         reference=row.reference,
         kind=row.kind,
         topic=row.topic,
         summary=row.summary,
         status=row.status,
-        created_at=created,
+        created_at=_as_utc(row.created_at),
         account_number=row.account_number,
         details=row.details or {},
     )
@@ -139,10 +143,7 @@ class SqlCustomerStore:
 
     async def free_technician_slots(self, after: datetime, count: int) -> List[datetime]:
         async with self._sessions() as session:
-            taken = {
-                (r if r.tzinfo else r.replace(tzinfo=timezone.utc))
-                for r in (await session.execute(select(AppointmentRow.starts_at))).scalars()
-            }
+            taken = {_as_utc(r) for r in (await session.execute(select(AppointmentRow.starts_at))).scalars()}
         slots: List[datetime] = []
         day = after.date() + timedelta(days=1)
         while len(slots) < count:
