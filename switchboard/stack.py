@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Dict, List, Mapping, Optional
 
 from switchboard import paths
+from switchboard.train import training_env
 
 _PR_SET_PDEATHSIG = 1
 
@@ -97,18 +98,13 @@ class StackError(RuntimeError):
     """A service failed to start or died."""
 
 
-def _base_env(config: StackConfig) -> Dict[str, str]:
-    env = dict(os.environ)
+def service_env(config: StackConfig) -> Dict[str, str]:
+    """The environment of every service: Rasa's settings plus this stack's ports, paths and token."""
+    env = training_env()
     tracker_db = config.data_dir / "tracker.db"
     env.update(
         {
             "PYTHONUNBUFFERED": "1",
-            "RASA_TELEMETRY_ENABLED": "false",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            "RASA_CACHE_DIRECTORY": str(paths.rasa_training_cache()),
             "SWITCHBOARD_ACTION_PORT": str(config.action_port),
             "SWITCHBOARD_RASA_PORT": str(config.rasa_port),
             "SWITCHBOARD_RASA_URL": config.rasa_url,
@@ -182,7 +178,7 @@ class Stack:
         self.config = config
         self.console = console
         self.services = [s for s in _services(config) if only is None or s.name in only]
-        self._env = _base_env(config)
+        self._env = service_env(config)
 
     def _spawn(self, service: Service) -> None:
         if self.config.log_dir is not None:
@@ -293,9 +289,14 @@ def _demo_logins() -> List[str]:
     """The demo agents' logins from content/agents.yml, for the banner."""
     import yaml
 
+    from bot.settings import ConfigError, parse_bool
+
     path = paths.ROOT / "content" / "agents.yml"
-    if os.environ.get("SWITCHBOARD_DEMO_AGENTS", "true").strip().lower() in ("0", "false", "no", "off"):
-        return []
+    try:
+        if not parse_bool(os.environ.get("SWITCHBOARD_DEMO_AGENTS"), default=True):
+            return []
+    except ConfigError:
+        return []  # the gateway refuses to start and names the variable
     agents = yaml.safe_load(path.read_text(encoding="utf-8"))["agents"]
     return ["  demo desk logins (POST /api/auth/login):"] + [
         f"    {a['username']:8} {a['password']:18} {a['role']:10} {', '.join(a['skills'])} | {', '.join(a['languages'])}"

@@ -14,24 +14,20 @@ from pathlib import Path
 from typing import List, Optional
 
 from switchboard import paths
-from switchboard.train import training_env
+from switchboard.stack import StackConfig, service_env
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Exit 0 when every test story passes."""
     out = paths.ROOT / "results"
     with tempfile.TemporaryDirectory(prefix="switchboard-stories-") as tmp:
-        env = training_env()
-        env.update(
-            {
-                "SWITCHBOARD_ACTION_PORT": "5055",
-                "SWITCHBOARD_TRACKER_DIALECT": "sqlite",
-                "SWITCHBOARD_TRACKER_HOST": "",
-                "SWITCHBOARD_TRACKER_DB": str(Path(tmp) / "tracker.db"),
-                "SWITCHBOARD_TRACKER_USER": "",
-                "SWITCHBOARD_TRACKER_PASSWORD": "",
-            }
-        )
+        # endpoints.yml needs its variables; the tracker store goes to a throw-away SQLite file.
+        throwaway_tracker = {
+            "SWITCHBOARD_TRACKER_DIALECT": "sqlite", "SWITCHBOARD_TRACKER_HOST": "",
+            "SWITCHBOARD_TRACKER_DB": str(Path(tmp) / "tracker.db"),
+            "SWITCHBOARD_TRACKER_USER": "", "SWITCHBOARD_TRACKER_PASSWORD": "",
+        }
+        env = service_env(StackConfig(data_dir=Path(tmp), extra_env=throwaway_tracker))
         command = [
             sys.executable, "-m", "rasa", "test", "core",
             "--model", str(paths.model_path()),
