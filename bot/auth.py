@@ -76,15 +76,19 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def current_agent(request: Request, session: AsyncSession, roles: tuple = ROLES) -> Agent:
-    """The logged-in agent (401 if none), who must have one of ``roles`` (403 otherwise)."""
-    token = bearer_token(request)
+async def agent_for_token(session: AsyncSession, token: str) -> Optional[Agent]:
+    """The agent whose unexpired session this token is, or None."""
     row = await session.get(AgentSession, _token_hash(token))
     if row is None or row.expires_at < datetime.now(timezone.utc):
-        raise ApiError(401, "unauthorized", "Your session has expired or is not valid; log in again.")
-    agent = await session.get(Agent, row.agent_id)
+        return None
+    return await session.get(Agent, row.agent_id)
+
+
+async def current_agent(request: Request, session: AsyncSession, roles: tuple = ROLES) -> Agent:
+    """The logged-in agent (401 if none), who must have one of ``roles`` (403 otherwise)."""
+    agent = await agent_for_token(session, bearer_token(request))
     if agent is None:
-        raise ApiError(401, "unauthorized", "This account no longer exists.")
+        raise ApiError(401, "unauthorized", "Your session has expired or is not valid; log in again.")
     if agent.role not in roles:
         raise ApiError(403, "forbidden", f"This needs the role {' or '.join(roles)}.")
     return agent

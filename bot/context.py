@@ -68,7 +68,7 @@ def build_context(
     intents = detected_intents(tracker)
     customer = signal.get("customer")
     slots = filled_slots(tracker)
-    escalation = signal.get("escalation") or {"score": 0.0, "reasons": []}
+    escalation = {**(signal.get("escalation") or {"score": 0.0, "reasons": []}), "escalated": bool(signal.get("escalated"))}
     return {
         "reason": signal.get("reason"),
         "summary": summary(signal, intents, customer),

@@ -60,11 +60,31 @@ async def add_message(
 
 async def add_bot_replies(
     session: AsyncSession, conversation: Conversation, replies: Sequence[Dict[str, Any]]
-) -> None:
+) -> List[Message]:
     """Store each bot reply with whatever it carried beside its text."""
+    stored = []
     for reply in replies:
-        extra = {k: v for k, v in reply.items() if k != "text"}
-        await add_message(session, conversation, "bot", reply.get("text"), extra or None)
+        extra = {k: v for k, v in reply.items() if k not in ("text", "recipient_id")}
+        stored.append(await add_message(session, conversation, "bot", reply.get("text"), extra or None))
+    return stored
+
+
+CUSTOMER_VISIBLE_ROLES = ("customer", "bot", "agent")
+
+
+def message_event(message: Message) -> Dict[str, Any]:
+    """A stored message as clients receive it (history and live events share this shape)."""
+    payload = message.payload or {}
+    return {
+        "type": "message",
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "role": message.role,
+        "text": message.text,
+        "buttons": payload.get("buttons"),
+        "agent": payload.get("agent"),
+        "at": message.created_at.isoformat() if message.created_at else None,
+    }
 
 
 async def list_messages(session: AsyncSession, conversation_id: str) -> List[Message]:

@@ -18,6 +18,7 @@ from bot.routing.engine import RoutingRequest, route
 logger = logging.getLogger(__name__)
 
 QUEUED, ASSIGNED, CLOSED, ABANDONED = "queued", "assigned", "closed", "abandoned"
+HANDED_BACK = "handed_back"  # the agent gave the conversation back to the bot
 WITH_HUMANS = "human"  # conversation status while a handoff is open
 DEFAULT_HANDLE_SECONDS = 300
 
@@ -66,17 +67,24 @@ async def open_handoff(
         routing,
         now,
     )
+    queue, priority, sla = decision.queue, decision.priority, decision.sla_seconds
+    if not decision.open:
+        queue = routing.after_hours_queue
+        priority, sla = routing.queues[queue].priority, routing.queues[queue].sla_seconds
+        decision.reasons.append(f"out of hours: {queue} queue")
     handoff = Handoff(
         conversation_id=conversation.id,
         status=QUEUED,
         reason=str(signal.get("reason") or "unknown"),
-        queue=decision.queue,
+        queue=queue,
         language=decision.language,
-        priority=decision.priority,
-        sla_seconds=decision.sla_seconds,
+        priority=priority,
+        sla_seconds=sla,
         context=context,
         routing={
             "skill": decision.skill,
+            "intended_queue": decision.queue,
+            "after_hours": not decision.open,
             "senior_required": decision.senior_required,
             "open_sites": decision.open_sites,
             "reasons": decision.reasons,
@@ -87,8 +95,8 @@ async def open_handoff(
     conversation.status = WITH_HUMANS
     conversation.language = decision.language
     await session.flush()
-    logger.info("conversation %s queued in %s (priority %s): %s", conversation.id, decision.queue,
-                decision.priority, "; ".join(decision.reasons))
+    logger.info("conversation %s queued in %s (priority %s): %s", conversation.id, queue,
+                priority, "; ".join(decision.reasons))
     return handoff
 
 
@@ -130,7 +138,7 @@ def assign(handoff: Handoff, agent: Agent) -> None:
 
 
 def end(handoff: Handoff, conversation: Conversation, status: str) -> None:
-    """Close or abandon the handoff; the conversation goes back to the bot."""
+    """Close, abandon or hand back the handoff; the conversation goes back to the bot."""
     handoff.status = status
     handoff.closed_at = datetime.now(timezone.utc)
     conversation.status = BOT

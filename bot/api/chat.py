@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
-
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from bot.api.request_body import json_object, optional_object, required_text
-from bot.conversations import add_bot_replies, add_message, get_or_open, latest_conversation, list_messages
-from bot.errors import ApiError, RasaUnavailable
-from bot.handoff import split_handoff
-from bot.handoffs import ABANDONED, QUEUED, WITH_HUMANS, active_handoff, end, open_handoff, public_status, queue_position
+from bot.conversations import CUSTOMER_VISIBLE_ROLES, latest_conversation, list_messages, message_event
+from bot.customer_turns import customer_turn
+from bot.errors import ApiError
+from bot.leaving import leave_queue as leave
+from bot.leaving import valid_phone
 from bot.redaction import redact_card_numbers
 
 bp = Blueprint("chat", url_prefix="/api")
 
 SENDER_MAX_CHARS = 128
 CHANNEL = "chat"
-
-
-def _public_reply(reply: Dict[str, Any]) -> Dict[str, Any]:
-    return {k: v for k, v in reply.items() if k != "recipient_id"}
 
 
 @bp.post("/chat")
@@ -33,44 +28,8 @@ async def chat(request: Request) -> HTTPResponse:
     sender = required_text(body, "sender", SENDER_MAX_CHARS)
     text = redact_card_numbers(required_text(body, "message", settings.max_message_chars))
     metadata = optional_object(body, "metadata")
-
-    sessions = request.app.ctx.sessions
-    async with sessions() as session, session.begin():
-        conversation = await get_or_open(session, CHANNEL, sender)
-        await add_message(session, conversation, "customer", text)
-        conversation_id = conversation.id
-        # While people handle the conversation, the customer's messages are theirs, not Rasa's.
-        if conversation.status == WITH_HUMANS:
-            current = await active_handoff(session, conversation_id)
-            if current is not None:
-                status = public_status(current, await queue_position(session, current))
-                return json({"conversation_id": conversation_id, "replies": [], "handoff": status})
-
-    rasa = request.app.ctx.rasa
-    replies = await rasa.send_message(conversation_id, text, {**metadata, "channel": CHANNEL, "external_id": sender})
-    visible, signal = split_handoff(replies)
-    tracker: Dict[str, Any] = {}
-    if signal is not None:
-        try:
-            tracker = await rasa.tracker(conversation_id)
-        except RasaUnavailable:
-            pass  # the handoff still happens, with the transcript the gateway holds
-
-    async with sessions() as session, session.begin():
-        conversation = await get_or_open(session, CHANNEL, sender)
-        await add_bot_replies(session, conversation, visible)
-        status = None
-        if signal is not None:
-            handoff = await open_handoff(session, conversation, signal, tracker, request.app.ctx.routing, metadata)
-            status = public_status(handoff, await queue_position(session, handoff))
-
-    return json(
-        {
-            "conversation_id": conversation_id,
-            "replies": [_public_reply(r) for r in visible],
-            "handoff": status,
-        }
-    )
+    result = await customer_turn(request.app, CHANNEL, sender, text, metadata)
+    return json({"conversation_id": result.conversation_id, "replies": result.replies, "handoff": result.handoff})
 
 
 @bp.get("/chat/history")
@@ -92,12 +51,7 @@ async def history(request: Request) -> HTTPResponse:
         {
             "conversation_id": conversation.id,
             "status": conversation.status,
-            "messages": [
-                {"id": m.id, "role": m.role, "text": m.text, "buttons": (m.payload or {}).get("buttons"),
-                 "at": m.created_at.isoformat()}
-                for m in messages
-                if m.id > after and m.role in ("customer", "bot", "agent")
-            ],
+            "messages": [message_event(m) for m in messages if m.id > after and m.role in CUSTOMER_VISIBLE_ROLES],
         }
     )
 
@@ -108,18 +62,6 @@ async def leave_queue(request: Request) -> HTTPResponse:
     body = json_object(request)
     sender = required_text(body, "sender", SENDER_MAX_CHARS)
     phone = body.get("callback_phone")
-    if phone is not None and (not isinstance(phone, str) or not phone.strip() or len(phone) > 32):
-        raise ApiError(400, "invalid_field", "'callback_phone' must be a phone number (up to 32 characters).")
-    async with request.app.ctx.sessions() as session, session.begin():
-        conversation = await latest_conversation(session, CHANNEL, sender)
-        current = await active_handoff(session, conversation.id) if conversation else None
-        if current is None or current.status != QUEUED:
-            raise ApiError(409, "not_queued", "This conversation is not waiting in a queue.")
-        if phone:
-            current.queue = "callback"
-            current.context = {**(current.context or {}), "callback_phone": phone.strip()}
-            await add_message(session, conversation, "system", "left the queue: callback requested")
-        else:
-            end(current, conversation, ABANDONED)
-            await add_message(session, conversation, "system", "left the queue")
-        return json({"id": current.id, "status": current.status, "queue": current.queue})
+    if phone is not None and valid_phone(phone) is None:
+        raise ApiError(400, "invalid_field", "'callback_phone' must be a phone number (6 to 32 digits, spaces or dashes).")
+    return json(await leave(request.app, CHANNEL, sender, valid_phone(phone)))

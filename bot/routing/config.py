@@ -89,11 +89,15 @@ class RoutingConfig(BaseModel):
     ivr: Dict[str, str] = {}
     sites: Dict[str, SiteConfig]
     overflow: List[OverflowRule] = []
+    # Where conversations wait when no site that speaks their language is open.
+    after_hours_queue: str = "callback"
+    # Push waiting conversations to free agents (true), or let agents pull with "accept next".
+    auto_assign: bool = False
 
     @root_validator(skip_on_failure=True)
     def _queues_exist(cls, values):
         queues = values["queues"]
-        referenced = [("escalation.queue", values["escalation"].queue)]
+        referenced = [("escalation.queue", values["escalation"].queue), ("after_hours_queue", values["after_hours_queue"])]
         referenced += [(f"ivr.{key}", name) for key, name in values.get("ivr", {}).items()]
         for rule in values.get("overflow", []):
             if rule.from_queue:
@@ -118,13 +122,14 @@ def expand_days(spec: str) -> List[int]:
 
 
 def parse_span(span: str) -> Tuple[time, time]:
-    """'08:00-20:00' -> (08:00, 20:00)."""
+    """'08:00-20:00' -> (08:00, 20:00); '00:00-24:00' is the whole day."""
     match = _RANGE.match(str(span).strip())
     if not match:
         raise ValueError(f"bad hours {span!r} (use 'HH:MM-HH:MM')")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     try:
-        opens, closes = time(h1, m1), time(h2, m2)
+        # '24:00' closes at the end of the day, for sites open around the clock.
+        opens, closes = time(h1, m1), (time.max if (h2, m2) == (24, 0) else time(h2, m2))
     except ValueError as exc:
         raise ValueError(f"bad hours {span!r}: {exc}") from exc
     if closes <= opens:
