@@ -8,12 +8,14 @@ from typing import Optional
 
 from sanic import Sanic
 
-from bot.api import chat, desk, health, openapi
+from bot.api import chat, chat_ws, desk, desk_handoffs, desk_ws, health, openapi, pages, supervisor
 from bot.db.engine import create_engine, session_factory, upgrade_schema
 from bot.auth import load_demo_agents, seed_demo_agents
 from bot.errors import register_error_handlers
+from bot.events import EventHub
 from bot.rasa_client import RasaClient
 from bot.routing.config import RoutingConfig, load_routing
+from bot.sanic_compat import patch_websocket_recv
 from bot.settings import Settings
 
 DEMO_AGENTS_FILE = Path(__file__).resolve().parent.parent / "content" / "agents.yml"
@@ -24,18 +26,26 @@ def create_app(
 ) -> Sanic:
     """Build the gateway app; resources open when the server starts, not at import."""
     settings = settings or Settings.from_env()
+    patch_websocket_recv()
     routing = routing or load_routing(settings.routing_file)
     app = Sanic(name, configure_logging=False)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.MOTD = False
+    app.config.WEBSOCKET_MAX_SIZE = settings.max_body_bytes
     app.ctx.settings = settings
     app.ctx.routing = routing
+    app.ctx.events = EventHub()
 
     register_error_handlers(app)
     app.blueprint(health.bp)
     app.blueprint(chat.bp)
     app.blueprint(desk.bp)
+    app.blueprint(desk_handoffs.bp)
+    app.blueprint(supervisor.bp)
+    app.blueprint(chat_ws.bp)
+    app.blueprint(desk_ws.bp)
+    app.blueprint(pages.bp)
     app.blueprint(openapi.bp)
 
     @app.before_server_start

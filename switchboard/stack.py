@@ -298,7 +298,7 @@ def _demo_logins() -> List[str]:
     except ConfigError:
         return []  # the gateway refuses to start and names the variable
     agents = yaml.safe_load(path.read_text(encoding="utf-8"))["agents"]
-    return ["  demo desk logins (POST /api/auth/login):"] + [
+    return ["  demo desk logins (at /desk, or POST /api/auth/login):"] + [
         f"    {a['username']:8} {a['password']:18} {a['role']:10} {', '.join(a['skills'])} | {', '.join(a['languages'])}"
         for a in agents
     ]
@@ -309,7 +309,9 @@ def _banner(config: StackConfig) -> str:
         [
             "",
             "Switchboard is running:",
-            f"  gateway      {config.gateway_url}   (POST /api/chat, GET /health)",
+            f"  chat widget  {config.gateway_url}/chat",
+            f"  agent desk   {config.gateway_url}/desk   (supervisor view for supervisors and admins)",
+            f"  gateway API  {config.gateway_url}/api/openapi.json   (POST /api/chat, /ws/chat, /ws/desk, GET /health)",
             f"  rasa         {config.rasa_url}   (localhost only; API token in SWITCHBOARD_RASA_TOKEN)",
             f"  actions      {config.action_url}",
             f"  data         {config.data_dir}",
