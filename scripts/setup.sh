@@ -13,7 +13,7 @@ CACHE="${SWITCHBOARD_CACHE:-$HOME/.cache/switchboard}"
 PYTHON="${PYTHON:-python3}"
 
 RUN_DEBS=(espeak-ng libespeak-ng1)
-TEST_DEBS=(chromium pocketsphinx-testdata sox)
+TEST_DEBS=(chromium pocketsphinx-testdata sox postgresql)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -74,3 +74,41 @@ def processes_with_env(key: str, value: str) -> List[int]:
         if state != "Z" and needle in environ.split(b"\0"):
             found.append(int(entry.name))
     return found
+
+
+def write_routing(path: Path, *, open_now: bool, auto_assign: bool = False) -> Path:
+    """routing.yml with one site that is always open (or never), so tests do not depend on the clock."""
+    import yaml
+
+    config = yaml.safe_load((Path(__file__).resolve().parent.parent / "routing.yml").read_text(encoding="utf-8"))
+    config["sites"] = {
+        "everywhere": {
+            "timezone": "UTC",
+            "languages": ["en", "fr", "ro", "uk", "lt", "zh"],
+            "hours": {"mon-sun": "00:00-24:00"} if open_now else {},
+        }
+    }
+    config["auto_assign"] = auto_assign
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+async def ws_frames(ws, count: int, timeout: float = 30.0) -> List[Dict[str, Any]]:
+    """Read ``count`` JSON frames from a websocket client."""
+    import asyncio
+
+    return [json.loads(await asyncio.wait_for(ws.recv(), timeout)) for _ in range(count)]
+
+
+async def ws_until(ws, predicate, timeout: float = 60.0) -> Dict[str, Any]:
+    """Read JSON frames until one satisfies ``predicate``; return it."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError("no matching websocket frame in time")
+        frame = json.loads(await asyncio.wait_for(ws.recv(), remaining))
+        if predicate(frame):
+            return frame

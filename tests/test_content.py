@@ -3,7 +3,6 @@ NLU examples per intent and language, placeholders kept in translations."""
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import yaml

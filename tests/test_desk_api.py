@@ -135,7 +135,7 @@ def test_transfer_to_another_queue_with_a_note(desk) -> None:
                         {"queue": "technical", "note": "router fault, not billing"}, headers=_auth(token))
     assert status == 200 and body == {"id": handoff, "status": "queued", "queue": "technical", "agent_id": None}
     with sqlite3.connect(desk["db"]) as conn:
-        notes = conn.execute("SELECT role, text FROM messages WHERE conversation_id = 'c-transfer'").fetchall()
+        notes = conn.execute("SELECT role, text FROM messages WHERE conversation_id = 'c-transfer' AND role = 'note'").fetchall()
     assert notes == [("note", "Transferred to queue technical: router fault, not billing")]
     # Alice has no technical skill: the conversation has left her view.
     status, _ = http("GET", f"{desk['url']}/api/handoffs/{handoff}", headers=_auth(token))

@@ -128,6 +128,8 @@ def test_nobody_free_keeps_the_customer_waiting() -> None:
         (('mon-fri: "08:00-20:00"', 'mon-fri: "20:00-08:00"'), r"sites.london.hours: bad hours '20:00-08:00': closes before it opens"),
         (('"2": technical', '"2": plumbing'), r"ivr.2: unknown queue 'plumbing'"),
         (("queues:", "queues: [\n"), r"routing.yml:\d+: invalid YAML"),
+        (("overflow:", "after_hours_queue: voicemail\noverflow:"), r"after_hours_queue: unknown queue 'voicemail'"),
+        (('mon-fri: "08:00-20:00"', 'mon-fri: "08:00-25:00"'), r"sites.london.hours: bad hours '08:00-25:00'"),
     ],
 )
 def test_invalid_routing_files_name_file_line_and_field(tmp_path, replace, expected) -> None:
@@ -141,3 +143,12 @@ def test_invalid_routing_files_name_file_line_and_field(tmp_path, replace, expec
 def test_missing_file_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(RoutingConfigError, match="cannot read"):
         load_routing(tmp_path / "nope.yml")
+
+
+def test_24_00_closes_at_the_end_of_the_day(tmp_path) -> None:
+    text = (ROOT / "routing.yml").read_text().replace('mon-fri: "08:00-20:00"', 'mon-fri: "00:00-24:00"', 1)
+    path = tmp_path / "routing.yml"
+    path.write_text(text)
+    config = load_routing(path)
+    late = datetime(2026, 11, 4, 23, 59, 30, tzinfo=timezone.utc)  # a Wednesday, 23:59 in London
+    assert "london" in route(RoutingRequest(language="fr"), config, late).open_sites

@@ -5,74 +5,15 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 
-from switchboard import paths
-from tests.helpers import free_port, http, processes_with_env, wait_until
+from tests.helpers import http, processes_with_env, wait_until
+from tests.stack_support import TOKEN, RunningStack, launch
 
 pytestmark = pytest.mark.stack
-
-TOKEN = "integration-test-token"
-
-
-@dataclass
-class RunningStack:
-    process: subprocess.Popen
-    gateway: str
-    rasa: str
-    data_dir: Path
-    log: Path
-
-    def chat(self, sender: str, message: str) -> dict:
-        status, body = http("POST", f"{self.gateway}/api/chat", {"sender": sender, "message": message})
-        assert status == 200, body
-        return body
-
-    def texts(self, sender: str, message: str) -> List[str]:
-        return [r.get("text") for r in self.chat(sender, message)["replies"]]
-
-    def interrupt(self) -> int:
-        """Ctrl-C, as a person at the terminal would."""
-        self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=60)
-
-
-def launch(data_dir: Path, log: Path) -> RunningStack:
-    """Start the whole stack on free ports with its data in ``data_dir``."""
-    ports = {name: free_port() for name in ("gateway", "rasa", "action")}
-    env = {
-        **os.environ,
-        "SWITCHBOARD_GATEWAY_PORT": str(ports["gateway"]),
-        "SWITCHBOARD_RASA_PORT": str(ports["rasa"]),
-        "SWITCHBOARD_ACTION_PORT": str(ports["action"]),
-        "SWITCHBOARD_DATA_DIR": str(data_dir),
-        "SWITCHBOARD_RASA_TOKEN": TOKEN,
-    }
-    env.pop("DATABASE_URL", None)
-    out = open(log, "ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "switchboard.stack"],
-        cwd=paths.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-    )
-    stack = RunningStack(
-        process, f"http://127.0.0.1:{ports['gateway']}", f"http://127.0.0.1:{ports['rasa']}", data_dir, log
-    )
-
-    def healthy() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"the stack exited during start-up:\n{log.read_text()[-4000:]}")
-        return http("GET", f"{stack.gateway}/health", timeout=5)[1].get("status") == "ok"
-
-    if not wait_until(healthy, timeout=300, interval=1):
-        process.kill()
-        pytest.fail(f"the stack did not become healthy:\n{log.read_text()[-4000:]}")
-    return stack
 
 
 @pytest.fixture(scope="module")
@@ -346,19 +287,24 @@ def test_restart_keeps_the_conversation_and_ctrl_c_leaves_no_orphans(
     assert wait_until(lambda: not processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir)), timeout=30)
 
 
-def test_handoff_survives_kill_9_of_the_gateway(model_path, tmp_path_factory) -> None:
-    data_dir = tmp_path_factory.mktemp("kill9-data")
+# How each service shows in /proc/<pid>/cmdline.
+SERVICE_COMMANDS = {"gateway": b"-m\x00bot\x00", "rasa": b"-m\x00rasa\x00run"}
+
+
+@pytest.mark.parametrize("service", ["gateway", "rasa"])
+def test_handoff_survives_kill_9(model_path, tmp_path_factory, service) -> None:
+    data_dir = tmp_path_factory.mktemp(f"kill9-{service}-data")
     first = launch(data_dir, tmp_path_factory.mktemp("kill9-logs") / "stack.log")
     try:
         faq = first.chat("kim", "what are your opening hours?")
         queued = first.chat("kim", "I want to speak to a person")["handoff"]
-        gateway_pids = [
+        pids = [
             pid for pid in processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir))
-            if b"-m\x00bot" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            if SERVICE_COMMANDS[service] in Path(f"/proc/{pid}/cmdline").read_bytes()
         ]
-        assert len(gateway_pids) == 1
-        os.kill(gateway_pids[0], signal.SIGKILL)
-        # The launcher sees the gateway die, stops the rest and exits with an error.
+        assert len(pids) == 1
+        os.kill(pids[0], signal.SIGKILL)
+        # The launcher sees the service die, stops the rest and exits with an error.
         assert first.process.wait(timeout=60) == 1
         assert wait_until(lambda: not processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir)), timeout=30)
     finally:
@@ -368,11 +314,13 @@ def test_handoff_survives_kill_9_of_the_gateway(model_path, tmp_path_factory) ->
     try:
         still = second.chat("kim", "hello, still there?")["handoff"]
         assert still["id"] == queued["id"] and still["status"] == "queued" and still["queue"] == queued["queue"]
+        assert still["position"] == queued["position"]
         status, login = http("POST", f"{second.gateway}/api/auth/login", {"username": "sam", "password": "sam-demo-pass"})
         status, detail = http("GET", f"{second.gateway}/api/handoffs/{queued['id']}",
                               headers={"Authorization": f"Bearer {login['token']}"})
         assert status == 200
         assert detail["context"]["transcript"][0]["text"] == "what are your opening hours?"
+        assert detail["context"]["reason"] and detail["context"]["summary"]
     finally:
         assert second.interrupt() == 0
     assert "Monday to Friday" in faq["replies"][0]["text"]

@@ -1,0 +1,92 @@
+"""Launching the whole stack for the integration tests, as ``make run`` does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+
+from switchboard import paths
+from tests.helpers import free_port, http, wait_until, write_routing
+
+TOKEN = "integration-test-token"
+
+
+@dataclass
+class RunningStack:
+    process: subprocess.Popen
+    gateway: str
+    rasa: str
+    data_dir: Path
+    log: Path
+
+    def chat(self, sender: str, message: str) -> dict:
+        status, body = http("POST", f"{self.gateway}/api/chat", {"sender": sender, "message": message})
+        assert status == 200, body
+        return body
+
+    def texts(self, sender: str, message: str) -> List[str]:
+        return [r.get("text") for r in self.chat(sender, message)["replies"]]
+
+    def interrupt(self) -> int:
+        """Ctrl-C, as a person at the terminal would."""
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+def launch(data_dir: Path, log: Path, open_now: bool = True, auto_assign: bool = False) -> RunningStack:
+    """Start the whole stack on free ports with its data in ``data_dir``.
+
+    Routing has one site that is always open (or, with ``open_now=False``, never), so the
+    tests do not depend on the time of day they run at.
+    """
+    ports = {name: free_port() for name in ("gateway", "rasa", "action")}
+    routing = write_routing(data_dir / "routing.yml", open_now=open_now, auto_assign=auto_assign)
+    env = {
+        **os.environ,
+        "SWITCHBOARD_ROUTING_FILE": str(routing),
+        "SWITCHBOARD_GATEWAY_PORT": str(ports["gateway"]),
+        "SWITCHBOARD_RASA_PORT": str(ports["rasa"]),
+        "SWITCHBOARD_ACTION_PORT": str(ports["action"]),
+        "SWITCHBOARD_DATA_DIR": str(data_dir),
+        "SWITCHBOARD_RASA_TOKEN": TOKEN,
+    }
+    env.pop("DATABASE_URL", None)
+    out = open(log, "ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "switchboard.stack"],
+        cwd=paths.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+    )
+    stack = RunningStack(
+        process, f"http://127.0.0.1:{ports['gateway']}", f"http://127.0.0.1:{ports['rasa']}", data_dir, log
+    )
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the stack exited during start-up:\n{log.read_text()[-4000:]}")
+        return http("GET", f"{stack.gateway}/health", timeout=5)[1].get("status") == "ok"
+
+    if not wait_until(healthy, timeout=300, interval=1):
+        process.kill()
+        pytest.fail(f"the stack did not become healthy:\n{log.read_text()[-4000:]}")
+    return stack
+
+
+
+
+@contextmanager
+def running_stack(data_dir: Path, open_now: bool = True, auto_assign: bool = False) -> Iterator[RunningStack]:
+    """A stack for one test module, stopped with Ctrl-C when the module is done."""
+    running = launch(data_dir, data_dir / "stack.log", open_now=open_now, auto_assign=auto_assign)
+    try:
+        yield running
+    finally:
+        if running.process.poll() is None:
+            running.interrupt()
