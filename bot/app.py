@@ -8,7 +8,7 @@ from typing import Optional
 
 from sanic import Sanic
 
-from bot.api import chat, chat_ws, desk, desk_handoffs, desk_ws, health, openapi, pages, supervisor
+from bot.api import chat, chat_ws, desk, desk_handoffs, desk_ws, health, openapi, pages, supervisor, voice_ws
 from bot.db.engine import create_engine, session_factory, upgrade_schema
 from bot.auth import load_demo_agents, seed_demo_agents
 from bot.errors import register_error_handlers
@@ -17,6 +17,7 @@ from bot.rasa_client import RasaClient
 from bot.routing.config import RoutingConfig, load_routing
 from bot.sanic_compat import patch_websocket_recv
 from bot.settings import Settings
+from voice.recordings import purge_old_recordings
 
 DEMO_AGENTS_FILE = Path(__file__).resolve().parent.parent / "content" / "agents.yml"
 
@@ -46,6 +47,7 @@ def create_app(
     app.blueprint(chat_ws.bp)
     app.blueprint(desk_ws.bp)
     app.blueprint(pages.bp)
+    app.blueprint(voice_ws.bp)
     app.blueprint(openapi.bp)
 
     @app.before_server_start
@@ -54,6 +56,10 @@ def create_app(
         app.ctx.engine = create_engine(settings.database_url)
         app.ctx.sessions = session_factory(app.ctx.engine)
         app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+        app.ctx.synthesizer = None
+        await asyncio.get_running_loop().run_in_executor(
+            None, purge_old_recordings, Path(settings.data_dir) / "recordings", settings.voice_retention_days
+        )
         if settings.demo_agents:
             async with app.ctx.sessions() as session, session.begin():
                 await seed_demo_agents(session, load_demo_agents(DEMO_AGENTS_FILE))

@@ -59,6 +59,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
         raise ConfigError(f"{name}: {exc}") from exc
 
 
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple) -> str:
+    value = (env.get(name) or default).strip()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the gateway needs to run."""
@@ -73,6 +80,13 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     routing_file: str = "routing.yml"
     demo_agents: bool = True
+    data_dir: str = "var"
+    voice_no_input_s: float = 6.0
+    voice_pacing: float = 1.0
+    voice_record: bool = True
+    voice_retention_days: int = 30
+    voice_on_no_input: str = "transfer"
+    voice_blocklist: str = ""
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -93,4 +107,11 @@ class Settings:
             max_body_bytes=_int(env, "SWITCHBOARD_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
             routing_file=env.get("SWITCHBOARD_ROUTING_FILE", "routing.yml"),
             demo_agents=_bool(env, "SWITCHBOARD_DEMO_AGENTS", True),
+            data_dir=str(data_dir),
+            voice_no_input_s=_float(env, "SWITCHBOARD_VOICE_NO_INPUT_SECONDS", 6.0),
+            voice_pacing=_float(env, "SWITCHBOARD_VOICE_PACING", 1.0),
+            voice_record=_bool(env, "SWITCHBOARD_VOICE_RECORD", True),
+            voice_retention_days=_int(env, "SWITCHBOARD_RECORDING_RETENTION_DAYS", 30),
+            voice_on_no_input=_choice(env, "SWITCHBOARD_VOICE_ON_NO_INPUT", "transfer", ("transfer", "hangup")),
+            voice_blocklist=env.get("SWITCHBOARD_VOICE_BLOCKLIST", ""),
         )

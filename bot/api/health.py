@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
@@ -28,4 +30,11 @@ async def health(request: Request) -> HTTPResponse:
     except RasaUnavailable:
         components["rasa"] = "down"
     overall = "ok" if all(v == "up" for v in components.values()) else "degraded"
-    return json({"status": overall, "components": components})
+    return json({"status": overall, "components": components, "voice": await _voice_engines()})
+
+
+async def _voice_engines() -> dict:
+    """Which speech recogniser serves each language (``none``: keypad only on voice calls)."""
+    from voice.models import engine_table
+
+    return await asyncio.get_running_loop().run_in_executor(None, engine_table)

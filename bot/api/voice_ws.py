@@ -1,0 +1,239 @@
+"""``/voice/ws``: a phone call over a websocket, on the same conversation model as chat.
+
+Protocol (see README, "Voice channel"):
+
+client -> server
+    {"type": "start", "caller_id": "+44...", "sample_rate": 16000, "language"?: "en"}   first frame
+    binary frames: caller audio, 16 kHz mono signed 16-bit little-endian PCM, up to 1 s each
+    {"type": "dtmf", "digit": "0".."9"|"*"|"#"}
+    {"type": "hangup"}
+server -> client
+    {"type": "event", "name": "call_started"|"stt"|"language"|"menu"|"barge_in"|"no_input"|
+        "no_match"|"queued"|"handoff_assigned"|"recording"|"ended"|..., ...}
+    {"type": "partial", "text"} / {"type": "transcript", "text"}   the caller's speech
+    {"type": "bot", "text"}, then {"type": "audio", "bytes", "sample_rate"} and binary PCM frames
+    {"type": "error", "error", "message"}                          bad input; the call goes on
+On ``barge_in`` a client drops the bot audio it has buffered but not yet played.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from bot.api.ws_support import error_frame, send_error, send_json
+from bot.conversations import add_message, get_or_open
+from bot.customer_turns import customer_turn
+from bot.errors import ApiError, RasaUnavailable
+from bot.events import conversation_topic
+from bot.redaction import redact_card_numbers
+from voice import audio
+from voice.recordings import save_recording
+from voice.screening import load_blocklist, normalise_caller
+from voice.session import Inbound, VoiceSession, VoiceSettings
+from voice.tts import Synthesizer
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("voice_ws")
+
+CHANNEL = "voice"
+START_TIMEOUT = 10.0
+MAX_FRAME_BYTES = audio.SAMPLE_RATE * 2  # one second of audio
+LANGUAGES = ("en", "fr", "ro", "uk", "lt", "zh")
+DIGITS = set("0123456789*#")
+# The first bytes of audio files (not raw PCM): WAV, Ogg, FLAC, MP3 with an ID3 tag.
+CONTAINER_MAGIC = {b"RIFF", b"OggS", b"fLaC", b"ID3\x03", b"ID3\x04"}
+
+
+def synthesizer(app: Any) -> Synthesizer:
+    """One synthesiser (and prompt cache) per gateway process."""
+    if getattr(app.ctx, "synthesizer", None) is None:
+        app.ctx.synthesizer = Synthesizer()
+    return app.ctx.synthesizer
+
+
+def _start_frame(raw: Any) -> Dict[str, Any]:
+    """Check the first frame; ApiError names what is wrong."""
+    if not isinstance(raw, str):
+        raise ApiError(400, "invalid_frame", "The first frame must be a JSON 'start' frame, not audio.")
+    try:
+        frame = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"The start frame is not valid JSON: {exc.msg}.") from exc
+    if not isinstance(frame, dict) or frame.get("type") != "start":
+        raise ApiError(400, "invalid_frame", "The first frame must be {\"type\": \"start\", ...}.")
+    if frame.get("sample_rate") != audio.SAMPLE_RATE:
+        raise ApiError(400, "unsupported_sample_rate",
+                       f"Send 16 kHz mono 16-bit PCM ('sample_rate': 16000), not {frame.get('sample_rate')!r}.")
+    caller = frame.get("caller_id", "anonymous")
+    if not isinstance(caller, str) or not 1 <= len(caller) <= 40:
+        raise ApiError(400, "invalid_field", "'caller_id' must be a string of 1 to 40 characters.")
+    language = frame.get("language")
+    if language is not None and language not in LANGUAGES:
+        raise ApiError(400, "invalid_field", f"'language' must be one of: {', '.join(LANGUAGES)}.")
+    return frame
+
+
+class GatewayConversation:
+    """The voice session's view of the gateway: turns, events and the assistant's state."""
+
+    def __init__(self, request: Request, sender: str, session: VoiceSession) -> None:
+        self.app = request.app
+        self.sender = sender
+        self.session = session
+        self.conversation_id: Optional[str] = None
+        self._pump: Optional[asyncio.Task] = None
+        self._subscription = None
+        self._subscription_cm = None
+
+    async def follow(self) -> str:
+        async with self.app.ctx.sessions() as db, db.begin():
+            conversation = await get_or_open(db, CHANNEL, self.sender)
+        self.conversation_id = conversation.id
+        self._subscription_cm = self.app.ctx.events.subscribe(conversation_topic(conversation.id))
+        self._subscription = self._subscription_cm.__enter__()
+        self._pump = asyncio.create_task(self._forward())
+        return conversation.id
+
+    async def _forward(self) -> None:
+        while True:
+            event = await self._subscription.next()
+            await self.session.inbound.put(Inbound("event", event=event))
+
+    async def turn(self, text: str, metadata: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        result = await customer_turn(self.app, CHANNEL, self.sender, redact_card_numbers(text), metadata)
+        return result.handoff
+
+    async def requested_slot(self) -> Optional[str]:
+        if not self.conversation_id:
+            return None
+        try:
+            tracker = await self.app.ctx.rasa.tracker(self.conversation_id)
+        except RasaUnavailable:
+            return None
+        return (tracker.get("slots") or {}).get("requested_slot")
+
+    def close(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+        if self._subscription_cm is not None:
+            self._subscription_cm.__exit__(None, None, None)
+
+
+class WebsocketOutput:
+    """Session output as websocket frames."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+
+    async def event(self, frame: Dict[str, Any]) -> None:
+        await send_json(self.ws, frame)
+
+    async def audio(self, pcm: bytes) -> None:
+        await self.ws.send(pcm)
+
+
+async def _read_caller(ws: Any, session: VoiceSession) -> None:
+    """Caller frames into the session; bad frames get an error frame and the call goes on."""
+    try:
+        while True:
+            raw = await ws.recv()
+            if raw is None:
+                break
+            try:
+                session.inbound.put_nowait(_inbound(raw))
+            except ApiError as error:
+                await send_json(ws, error_frame(error))
+    finally:
+        session.inbound.put_nowait(Inbound("hangup"))
+
+
+def _inbound(raw: Any) -> Inbound:
+    if isinstance(raw, (bytes, bytearray)):
+        if len(raw) > MAX_FRAME_BYTES:
+            raise ApiError(413, "frame_too_large", f"Audio frames must be at most {MAX_FRAME_BYTES} bytes (1 s).")
+        if bytes(raw[:4]) in CONTAINER_MAGIC:
+            raise ApiError(400, "invalid_audio", "Send raw 16 kHz mono s16le PCM, not a WAV, Ogg or MP3 file.")
+        try:
+            return Inbound("audio", audio=audio.validate_pcm(bytes(raw)))
+        except audio.AudioFormatError as exc:
+            raise ApiError(400, "invalid_audio", str(exc)) from exc
+    try:
+        frame = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"The frame is not valid JSON: {exc.msg}.") from exc
+    kind = frame.get("type") if isinstance(frame, dict) else None
+    if kind == "dtmf":
+        digit = frame.get("digit")
+        if not isinstance(digit, str) or digit not in DIGITS:
+            raise ApiError(400, "invalid_field", "'digit' must be one of 0-9, * or #.")
+        return Inbound("dtmf", digit=digit)
+    if kind == "hangup":
+        return Inbound("hangup")
+    raise ApiError(400, "invalid_frame", "Send audio as binary frames, or {\"type\": \"dtmf\"|\"hangup\"}.")
+
+
+@bp.websocket("/voice/ws")
+async def voice_socket(request: Request, ws: Any) -> None:
+    """Serve one call."""
+    settings = request.app.ctx.settings
+    try:
+        start = _start_frame(await asyncio.wait_for(ws.recv(), timeout=START_TIMEOUT))
+    except asyncio.TimeoutError:
+        start = None
+        await send_error(ws, ApiError(408, "no_start", "Send the 'start' frame first."))
+    except ApiError as error:
+        start = None
+        await send_error(ws, error)
+    if start is None:
+        await ws.close(code=4400, reason="bad start")
+        return
+    caller = normalise_caller(start.get("caller_id", "anonymous")) or "anonymous"
+    call_id = uuid.uuid4().hex[:12]
+    if caller in load_blocklist(extra=settings.voice_blocklist.split(",")):
+        logger.warning("blocked caller %s refused (call %s)", caller, call_id)
+        await send_json(ws, {"type": "event", "name": "ended", "reason": "blocked"})
+        await ws.close(code=1000, reason="blocked")
+        return
+    voice_settings = VoiceSettings(
+        no_input_seconds=settings.voice_no_input_s, pacing=settings.voice_pacing,
+        record=settings.voice_record, on_no_input_exhausted=settings.voice_on_no_input,
+    )
+    session = VoiceSession(caller, start.get("language"), WebsocketOutput(ws), None, synthesizer(request.app), voice_settings)
+    conversation = GatewayConversation(request, f"{caller}#{call_id}", session)
+    session.conversation = conversation
+    await send_json(ws, {"type": "event", "name": "call_started", "call_id": call_id})
+    logger.info("call %s from %s started", call_id, caller)
+    reader = asyncio.create_task(_read_caller(ws, session))
+    try:
+        reason = await session.run()
+        logger.info("call %s ended: %s", call_id, reason)
+    finally:
+        reader.cancel()
+        conversation.close()
+        await _keep_recording(request, session, conversation, call_id)
+        try:
+            await ws.close()
+        except Exception:  # noqa: BLE001 - the client may already be gone
+            pass
+
+
+async def _keep_recording(request: Request, session: VoiceSession, conversation: GatewayConversation,
+                          call_id: str) -> None:
+    """With consent, save the call's audio and link it to the conversation."""
+    if not session.recording or not (session.caller_audio or session.bot_audio):
+        return
+    folder = Path(request.app.ctx.settings.data_dir) / "recordings" / (conversation.conversation_id or call_id)
+    loop = asyncio.get_running_loop()
+    paths = await loop.run_in_executor(None, save_recording, folder, bytes(session.caller_audio), bytes(session.bot_audio))
+    if conversation.conversation_id:
+        async with request.app.ctx.sessions() as db, db.begin():
+            target = await get_or_open(db, CHANNEL, conversation.sender)
+            await add_message(db, target, "system", "call recording saved", {"recording": paths})

@@ -1,0 +1,451 @@
+"""One phone call: the call flow on top of speech recognition, speech synthesis and the
+gateway's conversation model.
+
+The session does not know about websockets: it reads :class:`Inbound` items (caller audio,
+DTMF keys, hang-up, conversation events) and writes through a :class:`CallOutput` (JSON
+events and PCM audio). ``bot/api/voice_ws.py`` adapts it to ``/voice/ws``; a telephony
+front end (Asterisk AudioSocket, a SIP bridge) would adapt it the same way.
+
+Flow: greeting with the recording disclosure (``*`` or "no recording" withdraws consent),
+the language menu unless the language is known, the main menu (keys or words, which set
+the routing hints), then the assistant. Reprompts on no input and on no match, then a
+transfer (or a polite end); barge-in stops playback when the caller speaks or presses a
+key; after a handoff the caller hears the queue position, hold prompts, and the agent's
+typed replies spoken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol
+
+from voice import audio, menu, speech_text
+from voice.prompts import prompt
+from voice.screening import DtmfFloodDetector
+from voice.stt import AsyncRecognizer, NoSpeechModel, open_recognizer
+from voice.tts import Synthesizer
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE, MENU, BOT, QUEUED, WITH_AGENT, ENDED = "language", "menu", "bot", "queued", "with_agent", "ended"
+PLAYBACK_CHUNK_MS = 200
+# People read long numbers in groups with pauses; wait this long for the next group.
+DIGIT_GROUP_PAUSE_S = 2.5
+DIGIT_SLOTS = ("account_number", "callback_phone", "complaint_account")
+
+
+@dataclass
+class VoiceSettings:
+    """Call-flow timings and policies (``SWITCHBOARD_VOICE_*`` in the gateway's settings)."""
+
+    no_input_seconds: float = 6.0
+    max_no_input: int = 2
+    max_no_match: int = 2
+    on_no_input_exhausted: str = "transfer"  # or "hangup"
+    hold_interval_seconds: float = 30.0
+    silence_ms: int = 1200
+    pacing: float = 1.0  # 1.0 streams the bot's audio in real time
+    record: bool = True
+
+
+@dataclass
+class Inbound:
+    """One thing that happened on the call: ``kind`` is audio, dtmf, hangup or event."""
+
+    kind: str
+    audio: bytes = b""
+    digit: str = ""
+    event: Dict[str, Any] = field(default_factory=dict)
+
+
+class CallOutput(Protocol):
+    """Where the session's output goes."""
+
+    async def event(self, frame: Dict[str, Any]) -> None:
+        """A JSON frame for the caller's client."""
+
+    async def audio(self, pcm: bytes) -> None:
+        """Bot audio: 16 kHz mono s16le."""
+
+
+class Conversation(Protocol):
+    """The gateway side: turns go in, conversation events come back as Inbound items."""
+
+    async def follow(self) -> str:
+        """Open (or find) the call's conversation and start receiving its events; its id."""
+
+    async def turn(self, text: str, metadata: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """Send a caller turn; the handoff status if the conversation is with people."""
+
+    async def requested_slot(self) -> Optional[str]:
+        """The slot the assistant is asking for, if any (for phrase hints)."""
+
+
+RecognizerFactory = Callable[[str], Awaitable[AsyncRecognizer]]
+
+
+async def default_recognizer(language: str, silence_ms: int) -> AsyncRecognizer:
+    """Vosk for the language, PocketSphinx for English, else NoSpeechModel."""
+    return await open_recognizer(language, silence_ms=silence_ms)
+
+
+class VoiceSession:
+    """The call flow for one caller."""
+
+    def __init__(
+        self,
+        caller_id: str,
+        language: Optional[str],
+        output: CallOutput,
+        conversation: Conversation,
+        synthesizer: Synthesizer,
+        settings: VoiceSettings,
+        recognizer_factory: Optional[RecognizerFactory] = None,
+    ) -> None:
+        self.caller_id = caller_id
+        self.language = language or "en"
+        self.language_known = language is not None
+        self.out = output
+        self.conversation = conversation
+        self.tts = synthesizer
+        self.settings = settings
+        self._recognizer_factory = recognizer_factory or (lambda lang: default_recognizer(lang, settings.silence_ms))
+        self.recognizer: Optional[AsyncRecognizer] = None
+        self.state = MENU if self.language_known else LANGUAGE
+        self.inbound: "asyncio.Queue[Inbound]" = asyncio.Queue()
+        self.ivr_path: List[str] = []
+        self.ivr_choice: Optional[str] = None
+        self.recording = settings.record
+        self.caller_audio = bytearray()
+        self.bot_audio = bytearray()
+        self.heard_anything = False
+        self.no_input = 0
+        self.no_match = 0
+        self.last_prompt = ""
+        self.last_buttons: List[Dict[str, Any]] = []
+        self.end_reason: Optional[str] = None
+        self._playback: "asyncio.Queue[str]" = asyncio.Queue()
+        self._speaking = False
+        self._barge = asyncio.Event()
+        self._prompt_done_at = time.monotonic()
+        self._last_hold = time.monotonic()
+        self._detector = audio.SpeechDetector(min_speech_ms=120)
+        self._flood = DtmfFloodDetector()
+        self.conversation_id: Optional[str] = None
+        self.collecting_digits = False
+        self._digits: List[str] = []
+        self._digits_due = 0.0
+
+    # ------------------------------------------------------------------ output
+
+    async def say(self, text: str) -> None:
+        """Queue ``text`` to be spoken after what is already queued."""
+        text = text.strip()
+        if text:
+            self.last_prompt = text
+            await self._playback.put(text)
+
+    async def _play(self) -> None:
+        """Speak queued texts one by one, in real time, until barge-in clears the queue."""
+        while True:
+            text = await self._playback.get()
+            self._speaking = True
+            self._barge.clear()
+            try:
+                pcm = await self.tts.render_async(self.language, text)
+                await self.out.event({"type": "bot", "text": text})
+                await self.out.event({"type": "audio", "bytes": len(pcm), "sample_rate": audio.SAMPLE_RATE})
+                step = audio.frame_bytes(PLAYBACK_CHUNK_MS)
+                for start in range(0, len(pcm), step):
+                    if self._barge.is_set():
+                        break
+                    chunk = pcm[start : start + step]
+                    await self.out.audio(chunk)
+                    if self.recording:
+                        self.bot_audio += chunk
+                    await asyncio.sleep(PLAYBACK_CHUNK_MS / 1000 * self.settings.pacing)
+            except Exception:  # noqa: BLE001 - a prompt that fails to render must not end the call
+                logger.exception("could not speak a prompt on call from %s", self.caller_id)
+            finally:
+                if self._playback.empty():
+                    self._speaking = False
+                    self._prompt_done_at = time.monotonic()
+
+    async def barge_in(self, how: str) -> None:
+        """The caller interrupts: stop playback and drop what was still to be said."""
+        if not self._speaking:
+            return
+        self._barge.set()
+        while not self._playback.empty():
+            self._playback.get_nowait()
+        self._speaking = False
+        self._prompt_done_at = time.monotonic()
+        await self.out.event({"type": "event", "name": "barge_in", "by": how})
+
+    # ------------------------------------------------------------------ the call
+
+    async def run(self) -> str:
+        """Run the call until it ends; returns why it ended."""
+        player = asyncio.create_task(self._play())
+        try:
+            await self._open_recognizer()
+            await self.say(prompt("greeting", self.language))
+            await self.say(prompt("main_menu", self.language) if self.language_known
+                           else prompt("language_menu", self.language))
+            while self.state != ENDED:
+                item = await self._next(timeout=self._wait_budget())
+                if item is None:
+                    await self._on_timer()
+                elif item.kind == "audio":
+                    await self._on_audio(item.audio)
+                elif item.kind == "dtmf":
+                    await self._on_dtmf(item.digit)
+                elif item.kind == "event":
+                    await self._on_conversation_event(item.event)
+                elif item.kind == "hangup":
+                    self.end_reason = self.end_reason or "caller_hung_up"
+                    self.state = ENDED
+            return self.end_reason or "ended"
+        finally:
+            player.cancel()
+            await asyncio.gather(player, return_exceptions=True)
+
+    async def _next(self, timeout: Optional[float]) -> Optional[Inbound]:
+        try:
+            return await asyncio.wait_for(self.inbound.get(), timeout=timeout)
+        except asyncio.TimeoutError:
+            return None
+
+    def _wait_budget(self) -> float:
+        """How long to wait for input before the timers need a look."""
+        if self._digits:
+            return max(0.05, self._digits_due - time.monotonic())
+        if self._speaking or not self._playback.empty():
+            return 0.25
+        if self.state in (QUEUED, WITH_AGENT):
+            return 1.0
+        return max(0.05, self._prompt_done_at + self.settings.no_input_seconds - time.monotonic())
+
+    async def _open_recognizer(self) -> None:
+        try:
+            self.recognizer = await self._recognizer_factory(self.language)
+            await self.out.event({"type": "event", "name": "stt", "engine": self.recognizer.engine, "language": self.language})
+        except NoSpeechModel as missing:
+            self.recognizer = None
+            logger.warning("no speech recognition for %s on call from %s: %s", self.language, self.caller_id, missing)
+            await self.out.event({"type": "event", "name": "stt", "engine": "none", "language": self.language})
+            await self.say(prompt("no_speech_model", self.language))
+
+    async def end(self, reason: str, goodbye: bool = True) -> None:
+        """End the call, politely unless it is spam."""
+        logger.info("call from %s ended: %s", self.caller_id, reason)
+        self.end_reason = reason
+        if goodbye:
+            await self.say(prompt("goodbye", self.language))
+            await self._drain_playback()
+        await self.out.event({"type": "event", "name": "ended", "reason": reason})
+        self.state = ENDED
+
+    async def _drain_playback(self) -> None:
+        while self._speaking or not self._playback.empty():
+            await asyncio.sleep(0.05)
+
+    # ------------------------------------------------------------------ timers
+
+    async def _on_timer(self) -> None:
+        if self._digits and time.monotonic() >= self._digits_due:
+            number, self._digits = "".join(self._digits), []
+            await self._bot_turn(number, None)
+            return
+        if self._speaking or not self._playback.empty() or self._digits:
+            return
+        if self.state in (QUEUED, WITH_AGENT):
+            if self.state == QUEUED and time.monotonic() - self._last_hold >= self.settings.hold_interval_seconds:
+                self._last_hold = time.monotonic()
+                await self.say(prompt("hold", self.language))
+            return
+        if time.monotonic() - self._prompt_done_at < self.settings.no_input_seconds:
+            return
+        if not self.heard_anything:
+            logger.warning("silent call from %s: no speech and no key through the greeting", self.caller_id)
+            await self.end("silent_call", goodbye=False)
+            return
+        self.no_input += 1
+        await self.out.event({"type": "event", "name": "no_input", "count": self.no_input})
+        if self.no_input >= self.settings.max_no_input:
+            await self._exhausted("no_input")
+            return
+        await self.say(prompt("no_input", self.language) + " " + self.last_prompt)
+
+    async def _exhausted(self, why: str) -> None:
+        if why == "no_input" and self.settings.on_no_input_exhausted == "hangup":
+            await self.end("no_input")
+            return
+        await self.say(prompt("transfer", self.language))
+        await self._bot_turn("/request_human", f"{why}:transfer")
+
+    # ------------------------------------------------------------------ caller input
+
+    async def _on_audio(self, pcm: bytes) -> None:
+        if self.recording:
+            self.caller_audio += pcm
+        if self._detector.update(pcm):
+            self.heard_anything = True
+            await self.barge_in("speech")
+        if self.recognizer is None:
+            return
+        result = await self.recognizer.accept(pcm)
+        if result is None:
+            return
+        if not result.final:
+            await self.out.event({"type": "partial", "text": result.text})
+            return
+        self._detector.reset()
+        await self.out.event({"type": "transcript", "text": result.text})
+        if result.text.strip():
+            self.heard_anything = True
+            self.no_input = 0
+            await self._on_utterance(result.text.strip())
+        elif self.heard_anything:
+            await self._on_no_match()
+
+    async def _on_no_match(self) -> None:
+        self.no_match += 1
+        await self.out.event({"type": "event", "name": "no_match", "count": self.no_match})
+        if self.no_match >= self.settings.max_no_match:
+            self.no_match = 0
+            await self._exhausted("no_match")
+            return
+        reprompt = prompt("main_menu", self.language) if self.state == MENU else self.last_prompt
+        await self.say(prompt("no_match", self.language) + " " + reprompt)
+
+    async def _on_dtmf(self, digit: str) -> None:
+        self.heard_anything = True
+        if self._flood.press():
+            logger.warning("DTMF flood from %s", self.caller_id)
+            await self.end("dtmf_flood", goodbye=False)
+            return
+        await self.barge_in("dtmf")
+        self.no_input = 0
+        if digit == "*" and self.state in (LANGUAGE, MENU) and self.recording:
+            await self._stop_recording()
+        elif self.state == LANGUAGE:
+            await self._choose_language(digit)
+        elif self.state == MENU:
+            await self._choose_menu(digit)
+        elif self.state == BOT and self.last_buttons:
+            choice = speech_text.choice_for(digit, self.last_buttons)
+            await (self._bot_turn(choice, f"key:{digit}") if choice else self._on_no_match())
+        elif self.state == BOT and digit == "0":
+            await self._bot_turn("/request_human", "key:0")
+        elif self.state == BOT:
+            await self._bot_turn(digit, f"key:{digit}")
+
+    async def _on_utterance(self, text: str) -> None:
+        self.no_match = 0
+        if self.state == LANGUAGE:
+            await self._choose_language(text)
+        elif self.state == MENU:
+            if "no recording" in text.lower() and self.recording:
+                await self._stop_recording()
+                return
+            choice = menu.menu_choice(text, self.language)
+            if choice is not None:
+                await self._choose_menu(choice.key, spoken=True)
+            else:  # free speech at the menu goes straight to the assistant
+                self.state = BOT
+                self.ivr_path.append("menu:speech")
+                await self._bot_turn(text, None)
+        elif self.state == BOT and self.last_buttons:
+            choice = speech_text.choice_for(text, self.last_buttons)
+            await self._bot_turn(choice or speech_text.spoken_digits(text), None)
+        elif self.state == BOT and self.collecting_digits and speech_text.spoken_digits(text).isdigit():
+            self._digits.append(speech_text.spoken_digits(text))  # more groups may follow
+            self._digits_due = time.monotonic() + DIGIT_GROUP_PAUSE_S
+        else:
+            await self._bot_turn(speech_text.spoken_digits(text), None)
+
+    async def _stop_recording(self) -> None:
+        self.recording = False
+        self.caller_audio.clear()
+        self.bot_audio.clear()
+        await self.out.event({"type": "event", "name": "recording", "consent": False})
+        await self.say(prompt("recording_off", self.language))
+        await self.say(prompt("main_menu" if self.state == MENU else "language_menu", self.language))
+
+    async def _choose_language(self, key_or_words: str) -> None:
+        language = menu.language_choice(key_or_words)
+        if language is None:
+            await self._on_no_match()
+            return
+        self.language = language
+        self.ivr_path.append(f"language:{language}")
+        self.state = MENU
+        await self.out.event({"type": "event", "name": "language", "language": language})
+        await self._open_recognizer()
+        await self.say(prompt("main_menu", self.language))
+
+    async def _choose_menu(self, key_or_words: str, spoken: bool = False) -> None:
+        choice = menu.menu_choice(key_or_words, self.language)
+        if choice is None:
+            await self._on_no_match()
+            return
+        self.ivr_choice = choice.key
+        self.ivr_path.append(f"menu:{choice.key}")
+        self.state = BOT
+        await self.out.event({"type": "event", "name": "menu", "key": choice.key, "intent": choice.intent,
+                              "by": "speech" if spoken else "dtmf"})
+        await self._bot_turn(f"/{choice.intent}", None)
+
+    # ------------------------------------------------------------------ the assistant and the people
+
+    async def _bot_turn(self, text: str, path_step: Optional[str]) -> None:
+        if path_step:
+            self.ivr_path.append(path_step)
+        if self.conversation_id is None:
+            self.conversation_id = await self.conversation.follow()
+            await self.out.event({"type": "event", "name": "conversation", "conversation_id": self.conversation_id})
+        metadata = {"language": self.language, "ivr_path": list(self.ivr_path), "caller_id": self.caller_id}
+        if self.ivr_choice is not None:
+            metadata["ivr_choice"] = self.ivr_choice
+        self.last_buttons = []
+        try:
+            handoff = await self.conversation.turn(text, metadata)
+        except Exception as error:  # noqa: BLE001 - the assistant being down must not drop the call
+            logger.error("turn failed on call from %s: %s", self.caller_id, error)
+            await self.say(prompt("no_match", self.language))
+            return
+        if handoff is not None and self.state not in (QUEUED, WITH_AGENT):
+            self.state = WITH_AGENT if handoff.get("status") == "assigned" else QUEUED
+            self._last_hold = time.monotonic()
+            await self.out.event({"type": "event", "name": "queued", **handoff})
+            if handoff.get("position"):
+                await self.say(prompt("queued", self.language, position=handoff["position"]))
+        await self._set_grammar()
+
+    async def _set_grammar(self) -> None:
+        """Digit hints while the assistant asks for a number, free speech otherwise."""
+        if self.recognizer is None or self.state != BOT:
+            return
+        slot = await self.conversation.requested_slot()
+        self.collecting_digits = slot in DIGIT_SLOTS
+        await self.recognizer.set_grammar(speech_text.digits_grammar() if self.collecting_digits else None)
+
+    async def _on_conversation_event(self, event: Dict[str, Any]) -> None:
+        """Bot and agent messages of the conversation are spoken; handoff changes move the state."""
+        kind = event.get("type")
+        if kind == "message" and event.get("role") in ("bot", "agent") and event.get("text") is not None:
+            self.last_buttons = event.get("buttons") or []
+            await self.say(speech_text.speakable(event, self.language))
+        elif kind == "handoff":
+            status = event.get("status")
+            await self.out.event({"type": "event", "name": f"handoff_{status}", **event})
+            if status == "assigned":
+                self.state = WITH_AGENT
+            elif status in ("closed", "handed_back", "abandoned"):
+                self.state = BOT
+        elif kind == "queue" and self.state == QUEUED:
+            await self.out.event({"type": "event", "name": "queue", **event})
