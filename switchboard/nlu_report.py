@@ -89,8 +89,10 @@ async def _parse_all(model: str, texts: List[str]) -> List[str]:
     return labels
 
 
-def run(k: int, seed: int, out_dir: Path) -> Dict[str, Dict[str, float]]:
-    """Cross-validate and return macro-F1 (and accuracy) per language."""
+def run(
+    k: int, seed: int, out_dir: Path, config: Path = paths.ROOT / "config.yml", only_folds: Optional[int] = None
+) -> Dict[str, Dict[str, float]]:
+    """Cross-validate ``config`` and return macro-F1 (and accuracy) per language."""
     import rasa.model_training
 
     os.environ.update(training_env())
@@ -101,14 +103,14 @@ def run(k: int, seed: int, out_dir: Path) -> Dict[str, Dict[str, float]]:
     gold: Dict[str, List[str]] = defaultdict(list)
     predicted: Dict[str, List[str]] = defaultdict(list)
     sources = [paths.ROOT / "data" / "nlu" / lang for lang in LANGUAGES] + [paths.ROOT / "data" / "nlu" / "regex.yml"]
-    for fold in range(k):
+    for fold in range(min(k, only_folds or k)):
         started = time.monotonic()
         train = [ex for lang in LANGUAGES for i, part in enumerate(per_language[lang]) if i != fold for ex in part]
         with tempfile.TemporaryDirectory(prefix="nlu-cv-") as tmp:
             nlu_file = Path(tmp) / "nlu.yml"
             _write_nlu(nlu_file, train, sources)
             result = rasa.model_training.train_nlu(
-                str(paths.ROOT / "config.yml"), str(nlu_file), str(Path(tmp) / "models"),
+                str(config), str(nlu_file), str(Path(tmp) / "models"),
                 domain=str(paths.ROOT / "domain"),
             )
             model = result if isinstance(result, str) else getattr(result, "model", None)
@@ -152,8 +154,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", default=str(paths.ROOT / "reports" / "nlu"))
+    parser.add_argument("--config", default=str(paths.ROOT / "config.yml"), help="pipeline to evaluate")
+    parser.add_argument("--only-folds", type=int, default=None,
+                        help="run only the first N folds (quicker, for comparing pipelines)")
     args = parser.parse_args(argv)
-    scores = run(args.folds, args.seed, Path(args.out))
+    scores = run(args.folds, args.seed, Path(args.out), Path(args.config), args.only_folds)
     report = table(scores, args.folds)
     (Path(args.out) / "summary.md").write_text(report + "\n")
     print(report)
