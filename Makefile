@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup setup-test train validate run test test-unit test-stories nlu-report seed clean
+.PHONY: help setup setup-test train validate run test test-unit test-stories nlu-report bench-voice seed clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -39,6 +39,10 @@ test-stories: train  ## Only the Rasa conversation tests
 
 nlu-report: setup  ## Per-language NLU cross-validation: intent F1 per language (reports/nlu/)
 	@$(PY) -m switchboard.nlu_report
+
+bench-voice: setup-test train  ## Voice figures: STT real-time factor, response latency p50/p95, concurrent calls
+	@$(PY) -m voice.bench
+	@$(PY) -m voice.bench_calls
 
 seed: setup  ## Reload the sample customers into the customer store
 	@$(PY) -m actions.crm.seed

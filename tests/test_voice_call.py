@@ -70,7 +70,7 @@ async def test_a_call_from_menu_to_agent(phone: RunningStack) -> None:
         assert (await call.wait_for(event("barge_in")))["by"] == "dtmf"
         chosen = await call.wait_for(event("menu"))
         assert chosen["key"] == "1" and chosen["intent"] == "check_bill"
-        asked = await call.wait_for(bot_says("account number"))
+        await call.wait_for(bot_says("account number"))
 
         # The caller starts speaking over the question: playback stops, the digits are heard.
         mark = len(call.frames)

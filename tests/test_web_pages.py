@@ -145,3 +145,30 @@ def test_pages_send_a_content_security_policy(web: RunningStack) -> None:
     with urllib.request.urlopen(f"{web.gateway}/desk") as response:
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_browser_phone_streams_the_microphone_and_plays_the_bot(web: RunningStack, tmp_path) -> None:
+    """Chromium's fake microphone plays the real recording of digits; the page is the phone."""
+    from playwright.sync_api import sync_playwright
+
+    recording = paths.shared_data() / "speech" / "digits_en.wav"
+    args = CHROMIUM_ARGS + [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={recording}", "--autoplay-policy=no-user-gesture-required",
+    ]
+    with sync_playwright() as playwright:
+        phone_browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
+        try:
+            page = phone_browser.new_page(viewport={"width": 900, "height": 900})
+            page.goto(f"{web.gateway}/voice")
+            page.click("#call")
+            page.wait_for_selector("#call-state:text('in call')", timeout=WAIT_MS)
+            page.click("#keypad button:text('1')")
+            page.wait_for_selector(".message.system:text('menu 1')", timeout=WAIT_MS)
+            page.wait_for_selector(".message.bot:has-text('This call is recorded')", timeout=WAIT_MS)
+            page.wait_for_selector(".message.customer:has-text('zero')", timeout=WAIT_MS)
+            page.screenshot(path=str(SHOTS / "voice-call.png"))
+            page.click("#hangup")
+            page.wait_for_selector("#call-state:text('idle')", timeout=WAIT_MS)
+        finally:
+            phone_browser.close()

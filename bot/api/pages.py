@@ -16,7 +16,7 @@ from sanic.response import HTTPResponse, file, redirect
 bp = Blueprint("pages")
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-CSP = (
+CSP = (  # the browser phone needs the microphone and plays audio from the page itself
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'self'"
 )
@@ -45,3 +45,9 @@ async def chat_page(request: Request) -> HTTPResponse:
 async def desk_page(request: Request) -> HTTPResponse:
     """The agent desk (and, for supervisors, the supervisor view)."""
     return await _page("desk.html")
+
+
+@bp.get("/voice")
+async def voice_page(request: Request) -> HTTPResponse:
+    """The browser phone: microphone to /voice/ws, the bot's audio played back."""
+    return await _page("voice.html")
