@@ -35,16 +35,21 @@ def web(model_path, tmp_path_factory) -> Iterator[RunningStack]:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def playwright():
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: run `make setup-test` (scripts/setup.sh --test) first")
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    with sync_playwright() as instance:
         yield instance
-        instance.close()
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    yield instance
+    instance.close()
 
 
 def _login(page, username: str, password: str) -> None:
@@ -147,28 +152,25 @@ def test_pages_send_a_content_security_policy(web: RunningStack) -> None:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_the_browser_phone_streams_the_microphone_and_plays_the_bot(web: RunningStack, tmp_path) -> None:
+def test_the_browser_phone_streams_the_microphone_and_plays_the_bot(web: RunningStack, playwright) -> None:
     """Chromium's fake microphone plays the real recording of digits; the page is the phone."""
-    from playwright.sync_api import sync_playwright
-
     recording = paths.shared_data() / "speech" / "digits_en.wav"
     args = CHROMIUM_ARGS + [
         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={recording}", "--autoplay-policy=no-user-gesture-required",
     ]
-    with sync_playwright() as playwright:
-        phone_browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
-        try:
-            page = phone_browser.new_page(viewport={"width": 900, "height": 900})
-            page.goto(f"{web.gateway}/voice")
-            page.click("#call")
-            page.wait_for_selector("#call-state:text('in call')", timeout=WAIT_MS)
-            page.click("#keypad button:text('1')")
-            page.wait_for_selector(".message.system:text('menu 1')", timeout=WAIT_MS)
-            page.wait_for_selector(".message.bot:has-text('This call is recorded')", timeout=WAIT_MS)
-            page.wait_for_selector(".message.customer:has-text('zero')", timeout=WAIT_MS)
-            page.screenshot(path=str(SHOTS / "voice-call.png"))
-            page.click("#hangup")
-            page.wait_for_selector("#call-state:text('idle')", timeout=WAIT_MS)
-        finally:
-            phone_browser.close()
+    phone_browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
+    try:
+        page = phone_browser.new_page(viewport={"width": 900, "height": 900})
+        page.goto(f"{web.gateway}/voice")
+        page.click("#call")
+        page.wait_for_selector("#call-state:text('in call')", timeout=WAIT_MS)
+        page.click("#keypad button:text('1')")
+        page.wait_for_selector(".message.system:text('menu 1')", timeout=WAIT_MS)
+        page.wait_for_selector(".message.bot:has-text('This call is recorded')", timeout=WAIT_MS)
+        page.wait_for_selector(".message.customer:has-text('zero')", timeout=WAIT_MS)
+        page.screenshot(path=str(SHOTS / "voice-call.png"))
+        page.click("#hangup")
+        page.wait_for_selector("#call-state:text('idle')", timeout=WAIT_MS)
+    finally:
+        phone_browser.close()
