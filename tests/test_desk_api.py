@@ -195,3 +195,45 @@ def test_customer_leaves_the_queue_abandoned_or_for_a_callback(desk) -> None:
     assert status == 200 and body == {"id": callback, "status": "queued", "queue": "callback"}
     status, body = http("POST", f"{desk['url']}/api/chat/leave-queue", {"sender": "c-x", "callback_phone": 7})
     assert status == 400
+
+
+@pytest.mark.parametrize(
+    "method, path, body, status, code",
+    [
+        ("GET", "/api/canned?language=xx", None, 400, "invalid_field"),
+        ("GET", "/api/supervisor/kpis?hours=abc", None, 400, "invalid_field"),
+        ("GET", "/api/supervisor/kpis?hours=0", None, 400, "invalid_field"),
+        ("GET", "/api/handoffs/{billing}/messages?after=x", None, 400, "invalid_field"),
+        ("POST", "/api/handoffs/{billing}/handback", None, 409, "not_assigned"),
+        ("POST", "/api/handoffs/{billing}/typing", None, 409, "not_assigned"),
+        ("POST", "/api/handoffs/{billing}/close", {"disposition": "resolved", "wrap_up": 7}, 400, "invalid_field"),
+        ("POST", "/api/handoffs/{billing}/close", {"disposition": "resolved"}, 409, "not_assigned"),
+        ("PUT", "/api/me/presence", {"presence": "asleep"}, 400, "invalid_field"),
+    ],
+)
+def test_bad_input_to_the_newer_desk_endpoints_gets_a_clear_4xx(desk, method, path, body, status, code) -> None:
+    token = _login(desk["url"], "sam", "sam-demo-pass")[1]["token"]
+    waiting = _queue(desk["db"], f"c-bad-{abs(hash((method, path, str(body))))}", "billing")  # queued, not accepted
+    got, answer = http(method, desk["url"] + path.format(billing=waiting), body, headers=_auth(token))
+    assert (got, answer["error"]) == (status, code) and answer["message"]
+
+
+def test_supervisor_routes_are_for_supervisors_and_admins(desk) -> None:
+    agent = _login(desk["url"], "bogdan", "bogdan-demo-pass")[1]["token"]
+    for path in ("/api/supervisor/overview", "/api/supervisor/kpis"):
+        status, body = http("GET", desk["url"] + path, headers=_auth(agent))
+        assert status == 403 and body["error"] == "forbidden"
+        assert http("GET", desk["url"] + path)[0] == 401
+    admin = _login(desk["url"], "admin", "admin-demo-pass")[1]["token"]
+    status, overview = http("GET", desk["url"] + "/api/supervisor/overview", headers=_auth(admin))
+    assert status == 200 and {q["queue"] for q in overview["queues"]} >= {"billing", "complaints", "general"}
+    assert any(e["queue"] == "complaints" for e in overview["escalations"])  # the complaints queue is highlighted
+
+
+def test_canned_responses_and_colleagues(desk) -> None:
+    token = _login(desk["url"], "rasa", "rasa-demo-pass")[1]["token"]
+    status, canned = http("GET", desk["url"] + "/api/canned?language=lt", headers=_auth(token))
+    assert status == 200 and len(canned["responses"]) >= 25 and all(r["language"] == "lt" for r in canned["responses"])
+    status, agents = http("GET", desk["url"] + "/api/agents", headers=_auth(token))
+    assert status == 200 and "Alice Martin" in [a["display_name"] for a in agents["agents"]]
+    assert all("password_hash" not in a for a in agents["agents"])

@@ -25,7 +25,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol
 from voice import audio, menu, speech_text
 from voice.prompts import prompt
 from voice.screening import DtmfFloodDetector
-from voice.stt import AsyncRecognizer, NoSpeechModel, open_recognizer
+from voice.stt import AsyncRecognizer, GrammarError, NoSpeechModel, open_recognizer
 from voice.tts import Synthesizer
 
 logger = logging.getLogger(__name__)
@@ -232,6 +232,8 @@ class VoiceSession:
     async def _open_recognizer(self) -> None:
         try:
             self.recognizer = await self._recognizer_factory(self.language)
+            if self.state == LANGUAGE:
+                await self._hint(menu.language_words())
             await self.out.event({"type": "event", "name": "stt", "engine": self.recognizer.engine, "language": self.language})
         except NoSpeechModel as missing:
             self.recognizer = None
@@ -432,13 +434,26 @@ class VoiceSession:
             return
         slot = await self.conversation.requested_slot()
         self.collecting_digits = slot in DIGIT_SLOTS
-        await self.recognizer.set_grammar(speech_text.digits_grammar() if self.collecting_digits else None)
+        await self._hint(speech_text.digits_grammar() if self.collecting_digits else None)
+
+    async def _hint(self, phrases: Optional[List[str]]) -> None:
+        """Phrase hints for the next answer; free speech when the engine knows none of them."""
+        if self.recognizer is None:
+            return
+        try:
+            await self.recognizer.set_grammar(phrases)
+        except GrammarError as unusable:
+            logger.info("no phrase hints on call from %s: %s", self.caller_id, unusable)
+            await self.recognizer.set_grammar(None)
 
     async def _on_conversation_event(self, event: Dict[str, Any]) -> None:
         """Bot and agent messages of the conversation are spoken; handoff changes move the state."""
         kind = event.get("type")
         if kind == "message" and event.get("role") in ("bot", "agent") and event.get("text") is not None:
             self.last_buttons = event.get("buttons") or []
+            if self.last_buttons and self.recognizer is not None and self.state == BOT:
+                # A menu or a yes/no question: hint the button words and their numbers.
+                await self._hint(speech_text.button_grammar(self.last_buttons))
             await self.say(speech_text.speakable(event, self.language))
         elif kind == "handoff":
             status = event.get("status")

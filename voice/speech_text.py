@@ -89,3 +89,11 @@ def spoken_digits(text: str) -> str:
 def digits_grammar() -> List[str]:
     """Phrase hints for number prompts: the digit words."""
     return sorted({w for w in DIGIT_WORDS if len(w) > 1 and w not in ("to", "too", "for")})
+
+
+def button_grammar(buttons: Sequence[Dict[str, Any]]) -> List[str]:
+    """Phrase hints for a question with buttons: each title, its number, and yes/no words."""
+    numbers = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    phrases = [clean_for_speech(b.get("title", "")).lower() for b in buttons]
+    phrases += numbers[: len(buttons)] + ["yes", "no"]
+    return [p for p in dict.fromkeys(phrases) if p]

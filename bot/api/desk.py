@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.access import visible_queues
 from bot.api.request_body import json_object, required_text
 from bot.auth import agent_json, bearer_token, current_agent, login, logout
-from bot.db.models import Handoff
+from bot.db.models import Agent, Handoff
 from bot.dispatch import active_chats, auto_assign, claim
 from bot.errors import ApiError
 from bot.events import DESK, Outbox
@@ -75,6 +75,18 @@ async def my_handoffs(request: Request) -> HTTPResponse:
             {"id": h.id, "queue": h.queue, "language": h.language, "reason": h.reason,
              "summary": (h.context or {}).get("summary"), "channel": (h.context or {}).get("channel")}
             for h in rows
+        ]})
+
+
+@bp.get("/agents")
+async def colleagues(request: Request) -> HTTPResponse:
+    """Colleagues an agent can transfer to: name, presence, skills and languages."""
+    async with request.app.ctx.sessions() as session:
+        await current_agent(request, session)
+        agents = (await session.execute(select(Agent).order_by(Agent.display_name))).scalars()
+        return json({"agents": [
+            {"id": a.id, "display_name": a.display_name, "presence": a.presence, "skills": a.skills,
+             "languages": a.languages} for a in agents
         ]})
 
 

@@ -93,6 +93,7 @@ def spec() -> Dict[str, Any]:
         "/api/handoffs/{handoff_id}/handback": {"post": {**_op("Give the conversation back to the bot", "200",
                                                                errors=(401, 403, 404, 409)), "parameters": ID}},
         "/api/me/handoffs": {"get": _op("The conversations this agent holds", "200", errors=(401,))},
+        "/api/agents": {"get": _op("Colleagues to transfer to (name, presence, skills, languages)", "200", errors=(401,))},
         "/api/canned": {"get": {**_op("Canned responses (FAQ answers) in a language", "200", errors=(400, 401)),
                                 "parameters": [{"name": "language", "in": "query",
                                                 "schema": {"type": "string", "enum": ["en", "fr", "ro", "uk", "lt", "zh"]}}]}},

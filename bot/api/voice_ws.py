@@ -203,7 +203,7 @@ async def voice_socket(request: Request, ws: Any) -> None:
         await ws.close(code=1000, reason="blocked")
         return
     voice_settings = VoiceSettings(
-        no_input_seconds=settings.voice_no_input_s, pacing=settings.voice_pacing,
+        no_input_seconds=settings.voice_no_input_s, pacing=settings.voice_pacing, silence_ms=settings.voice_silence_ms,
         record=settings.voice_record, on_no_input_exhausted=settings.voice_on_no_input,
     )
     session = VoiceSession(caller, start.get("language"), WebsocketOutput(ws), None, synthesizer(request.app), voice_settings)

@@ -134,8 +134,11 @@
     }
     const select = $("transfer-queue");
     if (!select.options.length) {
-      const all = data.queues.map((q) => q.queue);
-      for (const name of all) select.appendChild(new Option(name, name));
+      for (const q of data.queues) select.appendChild(new Option(`queue: ${q.queue}`, `queue:${q.queue}`));
+      const colleagues = await api("GET", "/api/agents");
+      for (const a of colleagues.agents) {
+        if (me && a.id !== me.id) select.appendChild(new Option(`agent: ${a.display_name} (${a.presence})`, `agent:${a.id}`));
+      }
     }
   }
 
@@ -261,7 +264,9 @@
     e.preventDefault();
     if (!current) return;
     guarded(async () => {
-      await api("POST", `/api/handoffs/${current.id}/transfer`, { queue: $("transfer-queue").value, note: $("transfer-note").value });
+      const [kind, target] = $("transfer-queue").value.split(":");
+      const body = kind === "agent" ? { agent_id: Number(target) } : { queue: target };
+      await api("POST", `/api/handoffs/${current.id}/transfer`, Object.assign(body, { note: $("transfer-note").value }));
       $("transfer-note").value = "";
       leaveConversation();
     });
