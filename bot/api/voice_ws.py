@@ -48,6 +48,7 @@ START_TIMEOUT = 10.0
 MAX_FRAME_BYTES = audio.SAMPLE_RATE * 2  # one second of audio
 LANGUAGES = ("en", "fr", "ro", "uk", "lt", "zh")
 DIGITS = set("0123456789*#")
+_BACKGROUND: set = set()  # recordings being saved after their call ended
 # The first bytes of audio files (not raw PCM): WAV, Ogg, FLAC, MP3 with an ID3 tag.
 CONTAINER_MAGIC = {b"RIFF", b"OggS", b"fLaC", b"ID3\x03", b"ID3\x04"}
 
@@ -218,7 +219,15 @@ async def voice_socket(request: Request, ws: Any) -> None:
     finally:
         reader.cancel()
         conversation.close()
-        await _keep_recording(request, session, conversation, call_id)
+        # Sanic cancels this handler when the caller's connection goes; saving the recording
+        # must still finish, so it runs as its own task.
+        saving = asyncio.create_task(_keep_recording(request, session, conversation, call_id))
+        _BACKGROUND.add(saving)
+        saving.add_done_callback(_BACKGROUND.discard)
+        try:
+            await asyncio.shield(saving)
+        except Exception:  # noqa: BLE001 - a failed save is logged; the call is over either way
+            logger.exception("could not save the recording of call %s", call_id)
         try:
             await ws.close()
         except Exception:  # noqa: BLE001 - the client may already be gone
