@@ -61,7 +61,7 @@ def query(stack: RunningStack, database: str, sql: str) -> list:
         ("ro-user", "Bună ziua", "Cum pot plăti factura?", "debit direct"),
         ("uk-user", "Добрий день", "Як я можу оплатити рахунок?", "банківським переказом"),
         ("lt-user", "Laba diena", "Kaip galiu apmokėti sąskaitą?", "tiesioginiu debetu"),
-        ("zh-user", "你好", "我怎么交话费", "银行转账"),
+        ("zh-user", "你好", "话费可以用什么方式付？", "银行转账"),
     ],
 )
 def test_answers_in_the_customers_language(stack: RunningStack, sender, greeting, question, expected) -> None:

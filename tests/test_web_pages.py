@@ -155,6 +155,7 @@ def test_pages_send_a_content_security_policy(web: RunningStack) -> None:
 def test_the_browser_phone_streams_the_microphone_and_plays_the_bot(web: RunningStack, playwright) -> None:
     """Chromium's fake microphone plays the real recording of digits; the page is the phone."""
     recording = paths.shared_data() / "speech" / "digits_en.wav"
+    assert recording.is_file(), f"{recording} is missing: set SWITCHBOARD_SHARED_DATA to the shared data folder"
     args = CHROMIUM_ARGS + [
         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={recording}", "--autoplay-policy=no-user-gesture-required",
