@@ -5,8 +5,9 @@ Starts the stack on free ports with its data in a temporary folder, then places 
 account number (``digits_en.wav``) over the bot's question. It prints:
 
 - the response latency: from the end of the caller's speech to the first byte of the bot's
-  answer audio (p50 and p95), which includes end-of-utterance detection, Rasa, the action
-  server and speech synthesis;
+  answer audio (p50 and p95). It includes end-of-utterance detection (the 1.2 s silence
+  timeout, and the 2.5 s pause that tells a finished number from a pause between digit
+  groups), Rasa, the action server and speech synthesis;
 - how many concurrent calls 2 cores sustain in real time: calls per round double until the
   p95 latency passes ``--max-latency`` seconds or a call fails.
 """
@@ -72,12 +73,15 @@ async def one_call(ws_url: str, caller: bytes, index: int) -> float:
         await call.wait_for(lambda f: f.get("type") == "bot" and "account number" in f.get("text", ""), timeout=120)
         await call.send_audio(caller)
         mark, audio_mark, ended = len(call.frames), len(call.bot_audio), time.monotonic()
-        silence_task = asyncio.create_task(call.send_silence(8.0))
-        await call.wait_for(lambda f: f.get("type") == "bot" and "date of birth" in f.get("text", ""),
-                            timeout=120, after=mark)
-        while len(call.bot_audio) == audio_mark:
+        silence_task = asyncio.create_task(call.send_silence(12.0))
+        deadline = ended + 60
+        while len(call.bot_audio) == audio_mark:  # the question's audio stopped at barge-in
+            if time.monotonic() > deadline:
+                raise TimeoutError("no answer within 60 s")
             await asyncio.sleep(0.005)
         latency = time.monotonic() - ended
+        await call.wait_for(lambda f: f.get("type") == "bot" and "date of birth" in f.get("text", ""),
+                            timeout=120, after=mark)
         silence_task.cancel()
         return latency
 
@@ -88,8 +92,13 @@ def _pct(values: List[float], share: float) -> float:
 
 
 async def rounds(ws_url: str, caller: bytes, max_calls: int, max_latency: float) -> None:
-    """Double the concurrent calls until latency or failures say the machine is full."""
+    """Double the concurrent calls until latency or failures say the machine is full.
+
+    Calls are sustained in real time while no call fails and the p95 latency stays within
+    ``max_latency`` of a single call's (the end-of-number pause is the same for all).
+    """
     sustained = 0
+    baseline = 0.0
     concurrent = 1
     while concurrent <= max_calls:
         results = await asyncio.gather(*(one_call(ws_url, caller, i) for i in range(concurrent)), return_exceptions=True)
@@ -102,19 +111,22 @@ async def rounds(ws_url: str, caller: bytes, max_calls: int, max_latency: float)
         else:
             p95 = float("inf")
             print(f"{concurrent:>3} concurrent calls: all {failures} failed ({results[0]!r})", flush=True)
-        if failures or p95 > max_latency:
+        if concurrent == 1:
+            baseline = p95
+        if failures or p95 > baseline + max_latency:
             break
         sustained = concurrent
         concurrent *= 2
-    print(f"sustained in real time (p95 latency <= {max_latency:.1f} s, no failures): {sustained} concurrent calls "
-          f"on {os.cpu_count()} cores")
+    print(f"sustained in real time (no failures, p95 within {max_latency:.1f} s of one call's): {sustained} "
+          f"concurrent calls on {os.cpu_count()} cores")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-calls", type=int, default=16)
-    parser.add_argument("--max-latency", type=float, default=3.0)
+    parser.add_argument("--max-latency", type=float, default=1.0,
+                        help="how much slower than a single call the p95 may get (seconds)")
     args = parser.parse_args(argv)
     caller = audio.read_wav(paths.shared_data() / "speech" / "digits_en.wav")
     data_dir = Path(tempfile.mkdtemp(prefix="switchboard-bench-voice-"))

@@ -199,7 +199,8 @@ class VoiceSession:
                 item = await self._next(timeout=self._wait_budget())
                 if item is None:
                     await self._on_timer()
-                elif item.kind == "audio":
+                    continue
+                if item.kind == "audio":
                     await self._on_audio(item.audio)
                 elif item.kind == "dtmf":
                     await self._on_dtmf(item.digit)
@@ -208,6 +209,9 @@ class VoiceSession:
                 elif item.kind == "hangup":
                     self.end_reason = self.end_reason or "caller_hung_up"
                     self.state = ENDED
+                # A phone sends audio (silence too) all the time: timers are due between frames.
+                if self.state != ENDED:
+                    await self._on_timer()
             return self.end_reason or "ended"
         finally:
             player.cancel()
@@ -296,6 +300,8 @@ class VoiceSession:
             self.caller_audio += pcm
         if self._detector.update(pcm):
             self.heard_anything = True
+            self._prompt_done_at = max(self._prompt_done_at, time.monotonic())  # speaking is not "no input"
+            self._hold_digits()
             await self.barge_in("speech")
         if self.recognizer is None:
             return
@@ -303,6 +309,8 @@ class VoiceSession:
         if result is None:
             return
         if not result.final:
+            if result.text:
+                self._hold_digits()
             await self.out.event({"type": "partial", "text": result.text})
             return
         self._detector.reset()
@@ -313,6 +321,11 @@ class VoiceSession:
             await self._on_utterance(result.text.strip())
         elif self.heard_anything:
             await self._on_no_match()
+
+    def _hold_digits(self) -> None:
+        """The caller is still speaking: a number being collected is not finished yet."""
+        if self._digits:
+            self._digits_due = time.monotonic() + DIGIT_GROUP_PAUSE_S
 
     async def _on_no_match(self) -> None:
         self.no_match += 1
