@@ -9,6 +9,8 @@ the figure covers both intent classification and FAQ retrieval. Writes
 
 from __future__ import annotations
 
+from switchboard.languages import LANGUAGES
+
 import argparse
 import asyncio
 import json
@@ -24,7 +26,6 @@ from typing import Dict, List, Optional, Tuple
 from switchboard import paths
 from switchboard.train import training_env
 
-LANGUAGES = ("en", "fr", "ro", "uk", "lt", "zh")
 Example = Tuple[str, str]  # (text, full intent)
 CONFUSIONS_SHOWN = 5
 

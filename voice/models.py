@@ -18,6 +18,8 @@ CLI: ``python -m voice.models table | path <lang> | download <lang> [--dest DIR]
 
 from __future__ import annotations
 
+from switchboard.languages import LANGUAGES
+
 import argparse
 import contextlib
 import importlib.util
@@ -33,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, Mapping, Optional, Sequence
 
-LANGUAGES = ("en", "fr", "ro", "uk", "lt", "zh")
 LANGUAGE_NAMES = {
     "en": "English", "fr": "French", "ro": "Romanian", "uk": "Ukrainian",
     "lt": "Lithuanian", "zh": "Chinese (Mandarin)", "ko": "Korean",

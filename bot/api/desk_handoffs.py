@@ -3,6 +3,8 @@ close with a disposition, hand back to the bot, and canned responses."""
 
 from __future__ import annotations
 
+from switchboard.languages import LANGUAGES
+
 from typing import Any, Dict, Tuple
 
 from sanic import Blueprint
@@ -30,7 +32,6 @@ NOTE_MAX_CHARS = 2000
 DISPOSITIONS = ("resolved", "not_resolved", "follow_up_needed", "callback_scheduled", "spam")
 # What Rasa hears when an agent closes: the bot thanks the customer and runs the survey.
 CLOSING_INTENT = "goodbye"
-SUPPORTED_LANGUAGES = ("en", "fr", "ro", "uk", "lt", "zh")
 
 
 async def _load(request: Request, session: AsyncSession, handoff_id: int) -> Tuple[Agent, Handoff]:
@@ -219,8 +220,8 @@ async def hand_back(request: Request, handoff_id: int) -> HTTPResponse:
 async def canned(request: Request) -> HTTPResponse:
     """Canned responses (the FAQ answers) in a language, for any logged-in agent."""
     language = request.args.get("language", "en")
-    if language not in SUPPORTED_LANGUAGES:
-        raise ApiError(400, "invalid_field", f"'language' must be one of: {', '.join(SUPPORTED_LANGUAGES)}.")
+    if language not in LANGUAGES:
+        raise ApiError(400, "invalid_field", f"'language' must be one of: {', '.join(LANGUAGES)}.")
     async with request.app.ctx.sessions() as session:
         await current_agent(request, session)
     return json({"responses": canned_responses(language)})

@@ -18,6 +18,8 @@ On ``barge_in`` a client drops the bot audio it has buffered but not yet played.
 
 from __future__ import annotations
 
+from switchboard.languages import LANGUAGES
+
 import asyncio
 import json
 import logging
@@ -46,7 +48,6 @@ bp = Blueprint("voice_ws")
 CHANNEL = "voice"
 START_TIMEOUT = 10.0
 MAX_FRAME_BYTES = audio.SAMPLE_RATE * 2  # one second of audio
-LANGUAGES = ("en", "fr", "ro", "uk", "lt", "zh")
 DIGITS = set("0123456789*#")
 _BACKGROUND: set = set()  # recordings being saved after their call ended
 # The first bytes of audio files (not raw PCM): WAV, Ogg, FLAC, MP3 with an ID3 tag.
