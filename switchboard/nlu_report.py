@@ -3,7 +3,10 @@
 One multilingual model is trained per fold on every language's training split (as in
 production), then each language's held-out split is parsed and scored on its own. FAQ
 questions are scored on their full label (``faq/<topic>``, from the ResponseSelector), so
-the figure covers both intent classification and FAQ retrieval. Writes
+the figure covers both intent classification and FAQ retrieval. As ``rasa test nlu`` does,
+a ``FallbackClassifier`` prediction is undone before scoring (the figure measures the
+classifier); how often the fallback would have asked the customer to rephrase is reported
+beside it. Writes
 ``reports/nlu/summary.json`` and ``reports/nlu/summary.md``, and prints the table.
 """
 
@@ -75,18 +78,26 @@ def _macro_f1(gold: List[str], predicted: List[str]) -> float:
     return float(f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0))
 
 
-async def _parse_all(model: str, texts: List[str]) -> List[str]:
+async def _parse_all(model: str, texts: List[str]) -> List[Tuple[str, bool]]:
+    """(full predicted label, whether the fallback fired) for each text."""
     from rasa.core.agent import Agent
+    from rasa.nlu.classifiers.fallback_classifier import (
+        is_fallback_classifier_prediction,
+        undo_fallback_prediction,
+    )
 
     agent = Agent.load(model)
     labels = []
     for text in texts:
         result = await agent.parse_message(text)
+        fell_back = is_fallback_classifier_prediction(result)
+        if fell_back:
+            result = undo_fallback_prediction(result)
         intent = (result.get("intent") or {}).get("name") or ""
         if intent == "faq":
             selected = ((result.get("response_selector") or {}).get("faq") or {}).get("response") or {}
             intent = selected.get("intent_response_key") or intent
-        labels.append(intent)
+        labels.append((intent, fell_back))
     return labels
 
 
@@ -103,6 +114,7 @@ def run(
     per_language = {lang: folds(load_examples(lang), k, seed) for lang in LANGUAGES}
     gold: Dict[str, List[str]] = defaultdict(list)
     predicted: Dict[str, List[str]] = defaultdict(list)
+    fallbacks: Dict[str, List[bool]] = defaultdict(list)
     sources = [paths.ROOT / "data" / "nlu" / lang for lang in LANGUAGES] + [paths.ROOT / "data" / "nlu" / "regex.yml"]
     for fold in range(min(k, only_folds or k)):
         started = time.monotonic()
@@ -117,9 +129,10 @@ def run(
             model = result if isinstance(result, str) else getattr(result, "model", None)
             for lang in LANGUAGES:
                 test = per_language[lang][fold]
-                labels = asyncio.run(_parse_all(model, [text for text, _ in test]))
+                parsed = asyncio.run(_parse_all(model, [text for text, _ in test]))
                 gold[lang] += [intent for _, intent in test]
-                predicted[lang] += labels
+                predicted[lang] += [label for label, _ in parsed]
+                fallbacks[lang] += [fell_back for _, fell_back in parsed]
         print(f"fold {fold + 1}/{k} done in {time.monotonic() - started:.0f} s", flush=True)
     scores = {}
     for lang in LANGUAGES:
@@ -129,6 +142,7 @@ def run(
             "macro_f1": round(_macro_f1(gold[lang], predicted[lang]), 4),
             "accuracy": round(sum(g == p for g, p in pairs) / len(pairs), 4),
             "examples": len(pairs),
+            "fallback_rate": round(sum(fallbacks[lang]) / len(pairs), 4),
             "top_confusions": [{"gold": g, "predicted": p, "count": n} for (g, p), n in confusions],
         }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -139,10 +153,14 @@ def run(
 def table(scores: Dict[str, Dict[str, float]], k: int) -> str:
     """A Markdown table of the figures."""
     lines = [f"NLU cross-validation, {k} folds, full intent labels (faq/<topic> included)", "",
-             "| language | examples | macro-F1 | accuracy |", "|---|---|---|---|"]
+             "| language | examples | macro-F1 | accuracy | fallback rate |", "|---|---|---|---|---|"]
     for lang, s in scores.items():
-        lines.append(f"| {lang} | {s['examples']} | {s['macro_f1']:.3f} | {s['accuracy']:.3f} |")
-    lines += ["", "Most frequent confusions (gold -> predicted, count):"]
+        lines.append(
+            f"| {lang} | {s['examples']} | {s['macro_f1']:.3f} | {s['accuracy']:.3f} | {s['fallback_rate']:.3f} |"
+        )
+    lines += ["", "Fallback rate: the share of held-out messages the FallbackClassifier would answer with",
+              "a request to rephrase (scored above as the classifier's own prediction, as `rasa test nlu` does).",
+              "", "Most frequent confusions (gold -> predicted, count):"]
     for lang, s in scores.items():
         pairs = ", ".join(f"{c['gold']} -> {c['predicted']} ({c['count']})" for c in s["top_confusions"])
         lines.append(f"- {lang}: {pairs}")

@@ -23,8 +23,8 @@ def test_full_faq_labels_are_loaded() -> None:
 
 
 def test_table_lists_scores_and_confusions() -> None:
-    scores = {"en": {"examples": 10, "macro_f1": 0.8, "accuracy": 0.9,
+    scores = {"en": {"examples": 10, "macro_f1": 0.8, "accuracy": 0.9, "fallback_rate": 0.05,
                      "top_confusions": [{"gold": "faq/privacy", "predicted": "faq/data_usage", "count": 3}]}}
     text = table(scores, 3)
-    assert "| en | 10 | 0.800 | 0.900 |" in text
+    assert "| en | 10 | 0.800 | 0.900 | 0.050 |" in text
     assert "faq/privacy -> faq/data_usage (3)" in text
