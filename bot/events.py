@@ -44,6 +44,11 @@ class Subscription:
         self.topics.add(topic)
         self._hub._subscribers[topic].add(self.queue)
 
+    def close(self) -> None:
+        """Stop receiving every topic."""
+        for topic in list(self.topics):
+            self.remove(topic)
+
     def remove(self, topic: str) -> None:
         """Stop receiving ``topic``."""
         self.topics.discard(topic)
@@ -71,17 +76,21 @@ class EventHub:
     def __init__(self) -> None:
         self._subscribers: Dict[str, Set[asyncio.Queue]] = defaultdict(set)
 
-    @contextmanager
-    def subscribe(self, *topics: str) -> Iterator[Subscription]:
-        """A subscription to ``topics`` (more can be added) that ends with the block."""
+    def open(self, *topics: str) -> Subscription:
+        """A subscription to ``topics`` (more can be added); the caller must ``close()`` it."""
         subscription = Subscription(self)
         for topic in topics:
             subscription.add(topic)
+        return subscription
+
+    @contextmanager
+    def subscribe(self, *topics: str) -> Iterator[Subscription]:
+        """A subscription to ``topics`` (more can be added) that ends with the block."""
+        subscription = self.open(*topics)
         try:
             yield subscription
         finally:
-            for topic in list(subscription.topics):
-                subscription.remove(topic)
+            subscription.close()
 
     def publish(self, topic: str, event: Dict[str, Any]) -> None:
         """Deliver ``event`` to every current subscriber; a full (stalled) subscriber drops it."""

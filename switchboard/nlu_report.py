@@ -2,7 +2,7 @@
 
 One multilingual model is trained per fold on every language's training split (as in
 production), then each language's held-out split is parsed and scored on its own. FAQ
-questions are scored on their full label (``faq/<topic>``, from the ResponseSelector), so
+questions are scored on their full label (``faq/<topic>``, from ``response_selector`` in the parse), so
 the figure covers both intent classification and FAQ retrieval. As ``rasa test nlu`` does,
 a ``FallbackClassifier`` prediction is undone before scoring (the figure measures the
 classifier); how often the fallback would have asked the customer to rephrase is reported

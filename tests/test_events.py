@@ -35,3 +35,13 @@ async def test_a_stalled_subscriber_drops_events_instead_of_blocking_publishers(
         for n in range(sub.queue.maxsize + 10):
             hub.publish("t", {"n": n})
         assert sub.queue.qsize() == sub.queue.maxsize
+
+
+async def test_an_opened_subscription_receives_until_it_is_closed() -> None:
+    hub = EventHub()
+    subscription = hub.open("call")
+    hub.publish("call", {"n": 1})
+    assert await asyncio.wait_for(subscription.next(), 1) == {"n": 1}
+    subscription.close()
+    hub.publish("call", {"n": 2})
+    assert hub.subscriber_count("call") == 0 and subscription.queue.empty()

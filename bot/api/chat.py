@@ -61,7 +61,8 @@ async def leave_queue(request: Request) -> HTTPResponse:
     """The customer stops waiting: recorded as abandoned, or as a callback request with a phone number."""
     body = json_object(request)
     sender = required_text(body, "sender", SENDER_MAX_CHARS)
-    phone = body.get("callback_phone")
-    if phone is not None and valid_phone(phone) is None:
+    given = body.get("callback_phone")
+    phone = valid_phone(given)
+    if given is not None and phone is None:
         raise ApiError(400, "invalid_field", "'callback_phone' must be a phone number (6 to 32 digits, spaces or dashes).")
-    return json(await leave(request.app, CHANNEL, sender, valid_phone(phone)))
+    return json(await leave(request.app, CHANNEL, sender, phone))

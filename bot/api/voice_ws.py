@@ -34,7 +34,7 @@ from bot.api.ws_support import error_frame, send_error, send_json
 from bot.conversations import add_message, get_or_open
 from bot.customer_turns import customer_turn
 from bot.errors import ApiError, RasaUnavailable
-from bot.events import conversation_topic
+from bot.events import Subscription, conversation_topic
 from bot.redaction import redact_card_numbers
 from voice import audio
 from voice.recordings import save_recording
@@ -92,15 +92,13 @@ class GatewayConversation:
         self.session = session
         self.conversation_id: Optional[str] = None
         self._pump: Optional[asyncio.Task] = None
-        self._subscription = None
-        self._subscription_cm = None
+        self._subscription: Optional[Subscription] = None
 
     async def follow(self) -> str:
         async with self.app.ctx.sessions() as db, db.begin():
             conversation = await get_or_open(db, CHANNEL, self.sender)
         self.conversation_id = conversation.id
-        self._subscription_cm = self.app.ctx.events.subscribe(conversation_topic(conversation.id))
-        self._subscription = self._subscription_cm.__enter__()
+        self._subscription = self.app.ctx.events.open(conversation_topic(conversation.id))
         self._pump = asyncio.create_task(self._forward())
         return conversation.id
 
@@ -125,8 +123,8 @@ class GatewayConversation:
     def close(self) -> None:
         if self._pump is not None:
             self._pump.cancel()
-        if self._subscription_cm is not None:
-            self._subscription_cm.__exit__(None, None, None)
+        if self._subscription is not None:
+            self._subscription.close()
 
 
 class WebsocketOutput:
