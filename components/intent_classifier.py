@@ -53,7 +53,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import raise_warning
 
-from components.sentence_embedder import shared_encoder
+from components.sentence_embedder import embed_queries
 
 logger = logging.getLogger(__name__)
 
@@ -172,12 +172,6 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
 
     # -- features -----------------------------------------------------------------
 
-    def _embed(self, texts: List[Text]) -> np.ndarray:
-        encoder = shared_encoder(self._config["num_threads"])
-        size = max(1, int(self._config["batch_size"]))
-        parts = [np.atleast_2d(encoder.query(texts[i : i + size])) for i in range(0, len(texts), size)]
-        return np.vstack(parts).astype(np.float32)
-
     def _features(self, messages: List[Message]) -> sp.csr_matrix:
         texts = [message.get(TEXT) for message in messages]
         blocks = [
@@ -185,7 +179,8 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
             self._word.transform([_tokens_text(message) for message in messages]),
         ]
         if self._config["embedding_weight"] > 0:
-            blocks.append(sp.csr_matrix(self._embed(texts) * self._config["embedding_weight"]))
+            vectors = embed_queries(texts, self._config["batch_size"], self._config["num_threads"])
+            blocks.append(sp.csr_matrix(vectors * self._config["embedding_weight"]))
         return sp.hstack(blocks).tocsr()
 
     # -- training -----------------------------------------------------------------

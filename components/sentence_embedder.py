@@ -45,6 +45,14 @@ def shared_encoder(num_threads: Optional[int] = None) -> Any:
         return _MODELS[num_threads]
 
 
+def embed_queries(texts: List[Text], batch_size: int = 64, num_threads: Optional[int] = None) -> np.ndarray:
+    """Embed ``texts`` as e5 queries, in batches; returns an (n, 384) float32 array."""
+    encoder = shared_encoder(num_threads)
+    size = max(1, int(batch_size))
+    parts = [np.atleast_2d(encoder.query(texts[i : i + size])) for i in range(0, len(texts), size)]
+    return np.vstack(parts).astype(np.float32)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds a 384-dimensional multilingual sentence embedding to each message's text."""
@@ -74,19 +82,12 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: Dict[Text, Any]) -> None:
         """Nothing beyond the defaults to check."""
 
-    def _embed(self, texts: List[Text]) -> np.ndarray:
-        """Embed ``texts`` as queries, in batches; returns an (n, 384) float32 array."""
-        encoder = shared_encoder(self._config["num_threads"])
-        size = max(1, int(self._config["batch_size"]))
-        parts = [np.atleast_2d(encoder.query(texts[i : i + size])) for i in range(0, len(texts), size)]
-        return np.vstack(parts).astype(np.float32)
-
     def _featurize(self, messages: List[Message]) -> None:
         """Attach the embedding of each message's text as its sentence feature."""
         todo = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
         if not todo:
             return
-        vectors = self._embed([m.get(TEXT) for m in todo])
+        vectors = embed_queries([m.get(TEXT) for m in todo], self._config["batch_size"], self._config["num_threads"])
         for message, vector in zip(todo, vectors):
             self.add_features_to_message(
                 sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message
