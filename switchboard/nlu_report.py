@@ -12,8 +12,6 @@ beside it. Writes
 
 from __future__ import annotations
 
-from switchboard.languages import LANGUAGES
-
 import argparse
 import asyncio
 import json
@@ -26,6 +24,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from switchboard.languages import LANGUAGES
 from switchboard import paths
 from switchboard.train import training_env
 

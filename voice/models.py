@@ -18,8 +18,6 @@ CLI: ``python -m voice.models table | path <lang> | download <lang> [--dest DIR]
 
 from __future__ import annotations
 
-from switchboard.languages import LANGUAGES
-
 import argparse
 import contextlib
 import importlib.util
@@ -34,6 +32,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, Mapping, Optional, Sequence
+
+from switchboard.languages import LANGUAGES
 
 LANGUAGE_NAMES = {
     "en": "English", "fr": "French", "ro": "Romanian", "uk": "Ukrainian",

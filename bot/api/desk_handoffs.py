@@ -3,8 +3,6 @@ close with a disposition, hand back to the bot, and canned responses."""
 
 from __future__ import annotations
 
-from switchboard.languages import LANGUAGES
-
 from typing import Any, Dict, Tuple
 
 from sanic import Blueprint
@@ -12,6 +10,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard.languages import LANGUAGES
 from bot.access import require_assigned_to, visible_handoff
 from bot.api.request_body import json_object, required_text
 from bot.auth import current_agent
