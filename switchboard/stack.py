@@ -47,6 +47,7 @@ class StackConfig:
     data_dir: Path = field(default_factory=paths.data_dir)
     model: Path = field(default_factory=paths.model_path)
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     database_url: Optional[str] = None
     log_dir: Optional[Path] = None
     extra_env: Dict[str, str] = field(default_factory=dict)
@@ -66,6 +67,8 @@ class StackConfig:
         )
         if env.get("SWITCHBOARD_RASA_TOKEN"):
             config.rasa_token = env["SWITCHBOARD_RASA_TOKEN"]
+        if env.get("SWITCHBOARD_ACTION_TOKEN"):
+            config.action_token = env["SWITCHBOARD_ACTION_TOKEN"]
         return config
 
     @property
@@ -90,6 +93,7 @@ class Service:
     argv: List[str]
     ready_url: str
     env: Dict[str, str] = field(default_factory=dict)
+    hidden_env: List[str] = field(default_factory=list)  # names this service must not inherit
     process: Optional[subprocess.Popen] = None
     log: Optional[IO[bytes]] = None
 
@@ -99,7 +103,12 @@ class StackError(RuntimeError):
 
 
 def service_env(config: StackConfig) -> Dict[str, str]:
-    """The environment of every service: Rasa's settings plus this stack's ports, paths and token."""
+    """The environment of every service: Rasa's settings plus this stack's ports, paths and tokens.
+
+    ``SWITCHBOARD_ACTION_TOKEN`` is the action server's shared secret: Rasa sends it in the
+    ``Authorization`` header of every action call (``endpoints.yml``) and the action server
+    (``actions/server.py``) refuses calls without it.
+    """
     env = training_env()
     tracker_db = config.data_dir / "tracker.db"
     env.update(
@@ -109,6 +118,7 @@ def service_env(config: StackConfig) -> Dict[str, str]:
             "SWITCHBOARD_RASA_PORT": str(config.rasa_port),
             "SWITCHBOARD_RASA_URL": config.rasa_url,
             "SWITCHBOARD_RASA_TOKEN": config.rasa_token,
+            "SWITCHBOARD_ACTION_TOKEN": config.action_token,
             "SWITCHBOARD_GATEWAY_HOST": config.gateway_host,
             "SWITCHBOARD_GATEWAY_PORT": str(config.gateway_port),
             "SWITCHBOARD_DATA_DIR": str(config.data_dir),
@@ -131,9 +141,11 @@ def _services(config: StackConfig) -> List[Service]:
     return [
         Service(
             "actions",
-            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.action_port)],
+            # rasa_sdk's server behind the token check (SWITCHBOARD_ACTION_TOKEN, from service_env);
+            # /health stays open for the readiness check.
+            [python, "-m", "actions.server", "--actions", "actions", "--port", str(config.action_port)],
             f"{config.action_url}/health",
-            env={"SANIC_HOST": "127.0.0.1"},  # rasa_sdk binds 0.0.0.0 unless told otherwise
+            env={"SANIC_HOST": "127.0.0.1"},  # localhost only (also the launcher's default)
         ),
         Service(
             "rasa",
@@ -147,7 +159,11 @@ def _services(config: StackConfig) -> List[Service]:
             ],
             f"{config.rasa_url}/status?token={config.rasa_token}",
         ),
-        Service("gateway", [python, "-m", "bot"], f"{config.gateway_url}/health"),
+        # The gateway faces customers and never calls the action server: it does not get its secret.
+        Service(
+            "gateway", [python, "-m", "bot"], f"{config.gateway_url}/health",
+            hidden_env=["SWITCHBOARD_ACTION_TOKEN"],
+        ),
     ]
 
 
@@ -187,10 +203,13 @@ class Stack:
             stdout: object = service.log
         else:
             stdout = subprocess.PIPE
+        env = {**self._env, **service.env}
+        for name in service.hidden_env:
+            env.pop(name, None)
         service.process = subprocess.Popen(
             service.argv,
             cwd=paths.ROOT,
-            env={**self._env, **service.env},
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=subprocess.STDOUT,
@@ -313,7 +332,7 @@ def _banner(config: StackConfig) -> str:
             f"  agent desk   {config.gateway_url}/desk   (supervisor view for supervisors and admins)",
             f"  gateway API  {config.gateway_url}/api/openapi.json   (POST /api/chat, /ws/chat, /ws/desk, GET /health)",
             f"  rasa         {config.rasa_url}   (localhost only; API token in SWITCHBOARD_RASA_TOKEN)",
-            f"  actions      {config.action_url}",
+            f"  actions      {config.action_url}   (localhost only; calls need SWITCHBOARD_ACTION_TOKEN)",
             f"  data         {config.data_dir}",
             f"  model        {config.model}",
             "",
