@@ -1,0 +1,302 @@
+"""Rasa's tracker store for Switchboard: SQL (SQLite or PostgreSQL) that never stores card data.
+
+Configured in ``endpoints.yml`` (``type: components.tracker_store.RedactingSQLTrackerStore``);
+Rasa builds it as ``cls(host=url, domain=..., event_broker=..., **kwargs)``, which is
+:class:`rasa.core.tracker_store.SQLTrackerStore`'s own constructor.
+
+The contract with the gateway (``bot/redaction.py``):
+
+- The gateway sends Rasa only redacted text and metadata. This store redacts again
+  (defence in depth): every new event goes through :func:`pii.redact_value` before it is
+  written to the ``events`` table or published to an event broker.
+- A card typed over several messages is only recognisable when its last piece arrives.
+  The user message that completes it carries ``metadata["switchboard"]["card_pieces"] = N``:
+  the sender's N most recent earlier user messages (not counting Rasa's ``EXTERNAL:``
+  events from ``trigger_intent``) were pieces. Their stored rows are rewritten with
+  :func:`pii.redact_piece`, and the pieces' digits are masked in the slot, bot and other
+  events stored since the first piece.
+
+Rasa saves the whole in-memory tracker after each turn, but SQLTrackerStore only inserts
+the events past the number already stored for the session, so rows rewritten here are
+never written back from the (unmasked) in-memory tracker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import EXTERNAL_MESSAGE_PREFIX
+from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from pii import MASK_PART, digit_tokens, redact_piece, redact_value
+from pii.cards import is_separator, is_separator_gap
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = ["MAX_PIECES", "METADATA_KEY", "PIECES_KEY", "RedactingSQLTrackerStore", "card_pieces"]
+
+logger = logging.getLogger(__name__)
+
+#: The gateway's own keys in a user message's metadata (``bot.redaction.METADATA_KEY``).
+METADATA_KEY = "switchboard"
+PIECES_KEY = "card_pieces"
+#: The gateway looks back at most this many messages (``bot.redaction.PIECES_LOOKBACK``).
+MAX_PIECES = 6
+
+#: Keys whose values are identifiers, names or numbers of Rasa's, never customer text.
+_STRUCTURAL_KEYS = frozenset(
+    {
+        "event", "timestamp", "message_id", "input_channel", "policy", "confidence", "name",
+        "entity", "extractor", "start", "end", "intent_response_key", "utter_action",
+        "model_id", "assistant_id",
+    }
+)
+#: A piece, or a part of one, shorter than this is masked only where it is all of a group.
+_MIN_CONTAINED = 4
+_BATCH = 20
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The digit groups at the end of a piece: as typed, and as ASCII digits."""
+
+    text: str
+    digits: str
+
+
+def card_pieces(data: Dict[str, Any]) -> int:
+    """How many earlier user messages the gateway says were card pieces (0: none, or invalid).
+
+    Only an int from 1 to :data:`MAX_PIECES` in ``metadata["switchboard"]["card_pieces"]``
+    counts; anything else is logged and ignored.
+    """
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict) or METADATA_KEY not in metadata:
+        return 0
+    ours = metadata[METADATA_KEY]
+    if isinstance(ours, dict) and PIECES_KEY not in ours:
+        return 0
+    value = ours.get(PIECES_KEY) if isinstance(ours, dict) else ours
+    if isinstance(ours, dict) and type(value) is int and 1 <= value <= MAX_PIECES:
+        return value
+    shown = value if type(value) is int else type(value).__name__  # never the value of a str or dict
+    logger.warning(
+        "Ignoring metadata %s.%s: expected an int from 1 to %d, got %s.", METADATA_KEY, PIECES_KEY, MAX_PIECES, shown
+    )
+    return 0
+
+
+def _is_external(data: Dict[str, Any]) -> bool:
+    """A user event Rasa made itself (``trigger_intent``, reminders), not a customer's message.
+
+    ``UserUttered.create_external`` sets the text to ``"EXTERNAL: " + intent`` exactly; a
+    customer who types "EXTERNAL: 4111 1111" does not match (that intent has no digits).
+    """
+    intent = ((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY)
+    return bool(intent) and data.get("text") == f"{EXTERNAL_MESSAGE_PREFIX}{intent}"
+
+
+def _trailing_run(text: str) -> Optional[_Run]:
+    """The digit groups a piece ends with (what :func:`pii.redact_piece` masks), if any."""
+    tokens = digit_tokens(text)
+    if not tokens or not all(map(is_separator, text[tokens[-1].end :])):
+        return None
+    first = len(tokens) - 1
+    while first > 0 and is_separator_gap(text[tokens[first - 1].end : tokens[first].start]):
+        first -= 1
+    run = tokens[first:]
+    return _Run(text[run[0].start : run[-1].end], "".join(t.digits for t in run))
+
+
+def _overlaps(digits: str, piece: str) -> bool:
+    """Digits that hold a piece, or a part of it (at least 4 digits long), or exactly it."""
+    if digits == piece:
+        return True
+    return (len(piece) >= _MIN_CONTAINED and piece in digits) or (len(digits) >= _MIN_CONTAINED and digits in piece)
+
+
+def _mask_runs_in_text(text: str, runs: Sequence[_Run]) -> str:
+    """``text`` with every group of digits that holds a piece's digits masked as MASK_PART.
+
+    The piece as typed is replaced wherever it appears; then each chain of digit groups
+    (joined by separators, any script or number words) is masked whose digits contain a
+    piece's digits, or are 4 or more of them in a row, or are exactly them.
+    """
+    for run in runs:
+        if run.text:
+            text = text.replace(run.text, MASK_PART)
+    tokens = digit_tokens(text)
+    spans: List[Tuple[int, int]] = []
+    k = 0
+    while k < len(tokens):
+        last = k
+        while last + 1 < len(tokens) and is_separator_gap(text[tokens[last].end : tokens[last + 1].start]):
+            last += 1
+        digits = "".join(t.digits for t in tokens[k : last + 1])
+        if any(_overlaps(digits, run.digits) for run in runs if run.digits):
+            spans.append((tokens[k].start, tokens[last].end))
+        k = last + 1
+    for start, end in reversed(spans):
+        text = text[:start] + MASK_PART + text[end:]
+    return text
+
+
+def _mask_runs(value: Any, runs: Sequence[_Run], key: Optional[str] = None) -> Any:
+    """A copy of an event's data with the pieces' digits masked in every text and number."""
+    if key in _STRUCTURAL_KEYS:
+        return value
+    if isinstance(value, str):
+        return _mask_runs_in_text(value, runs)
+    if isinstance(value, int) and not isinstance(value, bool):
+        masked = _mask_runs_in_text(str(value), runs)
+        return value if masked == str(value) else masked
+    if isinstance(value, dict):
+        return {k: _mask_runs(v, runs, k if isinstance(k, str) else None) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_runs(item, runs) for item in value]
+    return value
+
+
+def _mask_piece(data: Dict[str, Any], runs: Sequence[_Run]) -> Dict[str, Any]:
+    """A piece's user event: its text masked with :func:`pii.redact_piece`, its digits everywhere else."""
+    masked = _mask_runs(data, runs)
+    if isinstance(data.get("text"), str):
+        masked["text"] = _mask_runs_in_text(redact_piece(data["text"]), runs)
+    parse_data = data.get("parse_data")
+    if isinstance(parse_data, dict) and isinstance(parse_data.get("text"), str):
+        masked["parse_data"]["text"] = _mask_runs_in_text(redact_piece(parse_data["text"]), runs)
+    return masked
+
+
+def _loads(raw: Optional[str]) -> Optional[Dict[str, Any]]:
+    try:
+        data = json.loads(raw or "")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """:class:`SQLTrackerStore` that redacts card data in new events and masks split-card pieces.
+
+    The constructor is SQLTrackerStore's (``dialect``, ``host``, ``db``, ``username``,
+    ``password``, ...); reading is unchanged, so retrieved trackers hold what was stored.
+    """
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Insert the tracker's new events, redacted; then mask the pieces of any split card.
+
+        This is SQLTrackerStore.save with :func:`pii.redact_value` applied to each event's
+        dict before it is serialised, and the ``card_pieces`` signal acted on in the same
+        transaction.
+        """
+        await self.stream_events(tracker)
+
+        with self.session_scope() as session:
+            inserted: List[Tuple[SQLTrackerStore.SQLEvent, Dict[str, Any]]] = []
+            for event in self._additional_events(session, tracker):
+                data = redact_value(event.as_dict())
+                intent = ((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY)
+                row = self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=intent,
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                )
+                session.add(row)
+                inserted.append((row, data))
+            session.flush()  # assigns the ids the pieces are looked up by
+
+            for row, data in inserted:
+                if row.type_name == UserUttered.type_name and not _is_external(data):
+                    count = card_pieces(data)
+                    if count:
+                        self._mask_split_card(session, tracker.sender_id, row.id, count)
+            session.commit()
+
+        logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
+
+    def _earlier_user_rows(
+        self, session: "Session", sender_id: str, before_id: int, count: int
+    ) -> List[Tuple[SQLTrackerStore.SQLEvent, Dict[str, Any]]]:
+        """The sender's ``count`` most recent customer messages stored before row ``before_id``."""
+        found: List[Tuple[SQLTrackerStore.SQLEvent, Dict[str, Any]]] = []
+        below = before_id
+        while len(found) < count:
+            batch = (
+                session.query(self.SQLEvent)
+                .filter(
+                    self.SQLEvent.sender_id == sender_id,
+                    self.SQLEvent.type_name == UserUttered.type_name,
+                    self.SQLEvent.id < below,
+                )
+                .order_by(self.SQLEvent.id.desc())
+                .limit(_BATCH)
+                .all()
+            )
+            if not batch:
+                break
+            for row in batch:
+                below = row.id
+                data = _loads(row.data)
+                if data is None or _is_external(data):
+                    continue
+                found.append((row, data))
+                if len(found) == count:
+                    break
+        return found
+
+    def _mask_split_card(self, session: "Session", sender_id: str, completing_id: int, count: int) -> None:
+        """Mask the ``count`` pieces before row ``completing_id`` and their echoes since the first."""
+        pieces = self._earlier_user_rows(session, sender_id, completing_id, count)
+        if len(pieces) < count:
+            logger.warning("The gateway signalled %d card pieces; only %d earlier user messages are stored.",
+                           count, len(pieces))
+        if not pieces:
+            return
+        runs: List[_Run] = []
+        for _row, data in pieces:
+            for text in (data.get("text"), (data.get("parse_data") or {}).get("text")):
+                run = _trailing_run(text) if isinstance(text, str) else None
+                if run is not None and run not in runs:
+                    runs.append(run)
+        for row, data in pieces:
+            row.data = json.dumps(_mask_piece(data, runs))
+
+        first_id = min(row.id for row, _data in pieces)
+        later = (
+            session.query(self.SQLEvent)
+            .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > first_id)
+            .order_by(self.SQLEvent.id)
+            .all()
+        )
+        piece_ids = {row.id for row, _data in pieces}
+        for row in later:
+            if row.id in piece_ids:
+                continue
+            data = _loads(row.data)
+            if data is None or (row.type_name == UserUttered.type_name and not _is_external(data)):
+                continue  # customer messages after the first piece are the gateway's (already masked)
+            masked = _mask_runs(data, runs)
+            if masked != data:
+                row.data = json.dumps(masked)
+        logger.info("Masked %d earlier card pieces of a conversation in the tracker store.", len(pieces))
+
+    async def _stream_new_events(
+        self, event_broker: EventBroker, new_events: List[Event], sender_id: str
+    ) -> None:
+        """Publish new events to the event broker, redacted as they are stored."""
+        for event in new_events:
+            body: Dict[str, Any] = {"sender_id": sender_id}
+            body.update(event.as_dict())
+            event_broker.publish(redact_value(body))
