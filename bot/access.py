@@ -1,4 +1,9 @@
-"""Who in the desk may see and act on what: queue visibility and handoff ownership."""
+"""Who in the desk may see and act on what: queue visibility and handoff ownership.
+
+The same rule serves HTTP and the desk websocket (checked at every event there): supervisors
+and admins see everything; an agent sees what waits in their queues and what they hold or
+held. A colleague's conversation is not theirs to read (403).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Agent, Handoff
 from bot.errors import ApiError
-from bot.handoffs import ASSIGNED
 from bot.routing.config import RoutingConfig
+from bot.states import HandoffStatus
 
 OVERSEERS = ("supervisor", "admin")
+MAX_ID = 2**63 - 1  # the largest id a database integer column holds
 
 
 def visible_queues(agent: Agent, routing: RoutingConfig) -> List[str]:
@@ -21,19 +27,28 @@ def visible_queues(agent: Agent, routing: RoutingConfig) -> List[str]:
     return sorted(name for name, queue in routing.queues.items() if queue.skill in (agent.skills or []))
 
 
+def may_see(agent: Agent, handoff: Handoff, routing: RoutingConfig) -> bool:
+    """Whether ``agent`` may read ``handoff`` and its conversation now."""
+    if agent.role in OVERSEERS or handoff.agent_id == agent.id:
+        return True
+    return handoff.status == HandoffStatus.QUEUED and handoff.queue in visible_queues(agent, routing)
+
+
 async def visible_handoff(session: AsyncSession, agent: Agent, routing: RoutingConfig, handoff_id: int) -> Handoff:
     """The handoff if this agent may see it: 404 if there is none, 403 if it is not theirs to see."""
-    handoff = await session.get(Handoff, handoff_id)
+    handoff = await session.get(Handoff, handoff_id) if 0 < handoff_id <= MAX_ID else None
     if handoff is None:
         raise ApiError(404, "not_found", f"There is no handoff {handoff_id}.")
-    if handoff.queue not in visible_queues(agent, routing) and handoff.agent_id != agent.id:
+    if not may_see(agent, handoff, routing):
+        if handoff.agent_id is not None and handoff.queue in visible_queues(agent, routing):
+            raise ApiError(403, "forbidden", f"Handoff {handoff_id} is a colleague's conversation.")
         raise ApiError(403, "forbidden", f"The {handoff.queue} queue is not one of yours.")
     return handoff
 
 
-def require_assigned_to(handoff: Handoff, agent: Agent) -> None:
-    """Only the agent holding a conversation may write in it, transfer, close or hand it back."""
-    if handoff.status != ASSIGNED:
+def require_holder(handoff: Handoff, agent: Agent) -> None:
+    """Only the agent holding a conversation may write in it or show typing."""
+    if handoff.status != HandoffStatus.ASSIGNED:
         raise ApiError(409, "not_assigned", f"Handoff {handoff.id} is {handoff.status}; accept it first.")
     if handoff.agent_id != agent.id:
         raise ApiError(403, "forbidden", f"Handoff {handoff.id} is assigned to another agent.")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import secrets
+from concurrent.futures import Executor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import yaml
 from argon2 import PasswordHasher
@@ -17,6 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Agent, AgentSession
 from bot.errors import ApiError
+from pii import redact_text
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
 
 ROLES = ("agent", "supervisor", "admin")
 SESSION_HOURS = 12
@@ -38,33 +47,48 @@ def password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """The stored form of a bearer token (SHA-256): a database leak reveals no tokens."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def login(session: AsyncSession, username: str, password: str) -> Optional[tuple]:
-    """(token, agent) for good credentials, else None. Blocking hash work runs in a thread."""
-    import asyncio
+async def login(services: "Services", username: str, password: str, address: str) -> Tuple[str, Agent]:
+    """A new bearer token for good credentials; 401 for bad ones, 429 while throttled.
 
-    agent = (await session.execute(select(Agent).where(Agent.username == username))).scalars().first()
+    The throttle is checked before the password, so a locked account reveals nothing.
+    Hash work runs on the blocking executor; a login for an unknown user is as slow as a
+    wrong password.
+    """
+    throttle = services.login_throttle
+    throttle.check(username, address)
     loop = asyncio.get_running_loop()
-    stored = agent.password_hash if agent else _DUMMY_HASH
-    if not await loop.run_in_executor(None, password_matches, stored, password) or agent is None:
-        return None
-    token = secrets.token_urlsafe(32)
-    session.add(
-        AgentSession(
-            token_hash=_token_hash(token),
-            agent_id=agent.id,
-            expires_at=datetime.now(timezone.utc) + timedelta(hours=SESSION_HOURS),
-        )
-    )
+    async with services.sessions() as session, session.begin():
+        agent = (await session.execute(select(Agent).where(Agent.username == username))).scalars().first()
+        stored = agent.password_hash if agent else _DUMMY_HASH
+        matches = await loop.run_in_executor(services.executors.blocking, password_matches, stored, password)
+        if not matches or agent is None:
+            failures = throttle.failed(username, address)
+            logger.warning("desk login failed for %r from %s (%d in a row)", redact_text(username)[:64], address,
+                           failures)
+            raise ApiError(401, "invalid_credentials", "Wrong username or password.")
+        throttle.succeeded(username)
+        token = secrets.token_urlsafe(32)
+        session.add(AgentSession(token_hash=token_hash(token), agent_id=agent.id,
+                                 expires_at=datetime.now(timezone.utc) + timedelta(hours=SESSION_HOURS)))
+    logger.info("desk login: %s from %s", agent.username, address)
     return token, agent
 
 
-async def logout(session: AsyncSession, token: str) -> None:
-    """Forget the token."""
-    await session.execute(delete(AgentSession).where(AgentSession.token_hash == _token_hash(token)))
+def session_topic(token: str) -> str:
+    """The event topic that tells a desk websocket its login ended."""
+    return f"session:{token_hash(token)}"
+
+
+async def logout(services: "Services", token: str) -> None:
+    """Forget the token and close every desk websocket opened with it, now."""
+    async with services.sessions() as session, session.begin():
+        await session.execute(delete(AgentSession).where(AgentSession.token_hash == token_hash(token)))
+    services.hub.publish(session_topic(token), {"type": "session_ended", "reason": "logged_out"})
 
 
 def bearer_token(request: Request) -> str:
@@ -78,7 +102,7 @@ def bearer_token(request: Request) -> str:
 
 async def agent_for_token(session: AsyncSession, token: str) -> Optional[Agent]:
     """The agent whose unexpired session this token is, or None."""
-    row = await session.get(AgentSession, _token_hash(token))
+    row = await session.get(AgentSession, token_hash(token))
     if row is None or row.expires_at < datetime.now(timezone.utc):
         return None
     return await session.get(Agent, row.agent_id)
@@ -92,6 +116,13 @@ async def current_agent(request: Request, session: AsyncSession, roles: tuple = 
     if agent.role not in roles:
         raise ApiError(403, "forbidden", f"This needs the role {' or '.join(roles)}.")
     return agent
+
+
+async def authenticated(services: "Services", request: Request, roles: tuple = ROLES) -> Agent:
+    """The logged-in agent of ``request`` (401, or 403 without one of ``roles``)."""
+    bearer_token(request)  # 401 before any database work
+    async with services.sessions() as session:
+        return await current_agent(request, session, roles)
 
 
 def agent_json(agent: Agent) -> Dict[str, Any]:
@@ -108,14 +139,13 @@ def load_demo_agents(path: Path) -> List[Dict[str, Any]]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["agents"]
 
 
-async def seed_demo_agents(session: AsyncSession, agents: List[Dict[str, Any]]) -> int:
+async def seed_demo_agents(session: AsyncSession, agents: List[Dict[str, Any]], executor: Optional[Executor] = None
+                           ) -> int:
     """Add the demo agents when the desk has none; returns how many were added."""
-    import asyncio
-
     if (await session.execute(select(func.count(Agent.id)))).scalar_one():
         return 0
     loop = asyncio.get_running_loop()
-    hashes = await loop.run_in_executor(None, lambda: [hash_password(spec["password"]) for spec in agents])
+    hashes = await loop.run_in_executor(executor, lambda: [hash_password(spec["password"]) for spec in agents])
     for spec, password_hash in zip(agents, hashes):
         if spec["role"] not in ROLES:
             raise ValueError(f"agents: {spec['username']}: unknown role {spec['role']!r}")

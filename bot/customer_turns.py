@@ -8,18 +8,20 @@ the conversation, execute a handoff if Rasa signals one, and publish what happen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
-from sanic import Sanic
-
-from bot.conversations import add_bot_replies, add_message, get_or_open, message_event
+from bot.conversations import add_bot_replies, add_message, add_notice, get_or_open, message_event, stored_sender
 from bot.db.models import Conversation, Handoff
 from bot.dispatch import auto_assign
 from bot.errors import RasaUnavailable
-from bot.events import DESK, Outbox, agent_topic, conversation_topic
-from bot.handoff import split_handoff
-from bot.handoffs import ASSIGNED, WITH_HUMANS, active_handoff, open_handoff, public_status, queue_position
-from bot.notices import notice
+from bot.events import Outbox, agent_topic, conversation_topic
+from bot.handoff_signal import split_handoff
+from bot.handoffs import active_handoff, public_status, queue_position
+from bot.lifecycle import open_handoff
+from bot.redaction import rasa_metadata, redact_customer_turn, redact_value
+from bot.services import Services
+from bot.states import ConversationStatus, HandoffStatus
 
 
 @dataclass
@@ -36,16 +38,6 @@ def public_reply(reply: Dict[str, Any]) -> Dict[str, Any]:
     return {k: v for k, v in reply.items() if k != "recipient_id"}
 
 
-async def add_notice(
-    session, conversation: Conversation, key: str, outbox: Outbox, **values: object
-) -> Dict[str, Any]:
-    """Store a gateway notice in the customer's language as a bot message, and announce it."""
-    text = notice(key, conversation.language, **values)
-    message = await add_message(session, conversation, "bot", text, {"notice": key})
-    outbox.add(conversation_topic(conversation.id), message_event(message))
-    return {"text": text}
-
-
 async def queue_update(session, handoff: Handoff, outbox: Outbox) -> Dict[str, Any]:
     """The handoff's public status, also published to the customer's client."""
     status = public_status(handoff, await queue_position(session, handoff))
@@ -56,7 +48,7 @@ async def queue_update(session, handoff: Handoff, outbox: Outbox) -> Dict[str, A
 async def _with_people(session, conversation: Conversation, handoff: Handoff, outbox: Outbox) -> TurnResult:
     """The customer wrote while people handle the conversation: the message is theirs, not Rasa's."""
     result = TurnResult(conversation.id)
-    if handoff.status == ASSIGNED:
+    if handoff.status == HandoffStatus.ASSIGNED:
         result.handoff = public_status(handoff, 0)
         return result
     if (handoff.routing or {}).get("after_hours") and not (handoff.context or {}).get("message_left"):
@@ -67,29 +59,40 @@ async def _with_people(session, conversation: Conversation, handoff: Handoff, ou
 
 
 async def customer_turn(
-    app: Sanic, channel: str, sender: str, text: str, metadata: Dict[str, Any]
+    services: Services, channel: str, sender: str, text: str, metadata: Dict[str, Any]
 ) -> TurnResult:
-    """Handle one (already redacted) customer message end to end; raises RasaUnavailable."""
-    sessions, hub = app.ctx.sessions, app.ctx.events
+    """Handle one customer message end to end; raises RasaUnavailable.
+
+    This is the one door for customer input: the text, the sender id and the metadata are
+    redacted here (card numbers, also one split over several messages) before anything is
+    stored or forwarded, whichever channel it came from.
+    """
+    metadata = redact_value(metadata)
     outbox = Outbox()
-    async with sessions() as session, session.begin():
+    async with services.sessions() as session, session.begin():
         conversation = await get_or_open(session, channel, sender)
-        stored = await add_message(session, conversation, "customer", text)
+        conversation.customer_seen_at = datetime.now(timezone.utc)
+        turn = await redact_customer_turn(session, conversation, text)
+        with_people = conversation.status == ConversationStatus.HUMAN
+        current = await active_handoff(session, conversation.id) if with_people else None
+        stored = await add_message(session, conversation, "customer", turn.text,
+                                   {"handled_by": "people" if current is not None else "bot"})
         event = message_event(stored)
         outbox.add(conversation_topic(conversation.id), event)
         conversation_id = conversation.id
-        current = await active_handoff(session, conversation_id) if conversation.status == WITH_HUMANS else None
+        notices = [await add_notice(session, conversation, "card_removed", outbox)] if turn.removed else []
         if current is not None:
             if current.agent_id is not None:
                 outbox.add(agent_topic(current.agent_id), {**event, "handoff_id": current.id})
             result = await _with_people(session, conversation, current, outbox)
+            result.replies[:0] = notices
+    outbox.publish(services.hub)
     if current is not None:
-        outbox.publish(hub)
         return result
-    outbox.publish(hub)
 
-    rasa = app.ctx.rasa
-    replies = await rasa.send_message(conversation_id, text, {**metadata, "channel": channel, "external_id": sender})
+    rasa = services.rasa
+    replies = await rasa.send_message(conversation_id, turn.text,
+                                      rasa_metadata(metadata, turn, channel, stored_sender(sender)))
     visible, signal = split_handoff(replies)
     tracker: Dict[str, Any] = {}
     if signal is not None:
@@ -98,18 +101,18 @@ async def customer_turn(
         except RasaUnavailable:
             pass  # the handoff still happens, with the transcript the gateway holds
 
-    result = TurnResult(conversation_id, [public_reply(r) for r in visible])
-    async with sessions() as session, session.begin():
+    result = TurnResult(conversation_id, notices + [redact_value(public_reply(r)) for r in visible])
+    async with services.sessions() as session, session.begin():
         conversation = await get_or_open(session, channel, sender)
         for message in await add_bot_replies(session, conversation, visible):
             outbox.add(conversation_topic(conversation_id), message_event(message))
         if signal is not None:
-            handoff = await open_handoff(session, conversation, signal, tracker, app.ctx.routing, metadata)
+            handoff = await open_handoff(session, conversation, redact_value(signal), redact_value(tracker),
+                                         services.routing, metadata, outbox)
             if (handoff.routing or {}).get("after_hours"):
                 result.replies.append(await add_notice(session, conversation, "out_of_hours", outbox))
             result.handoff = await queue_update(session, handoff, outbox)
-            outbox.add(DESK, {"type": "queues_changed"})
-    outbox.publish(hub)
+    outbox.publish(services.hub)
     if signal is not None:
-        await auto_assign(app)
+        await auto_assign(services)
     return result

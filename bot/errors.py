@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Dict, Optional
 
 from sanic import Sanic
 from sanic.exceptions import SanicException
@@ -15,11 +16,12 @@ logger = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error with an HTTP status, a stable machine code and a human message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: Optional[Dict[str, str]] = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 class RasaUnavailable(ApiError):
@@ -49,7 +51,7 @@ def error_body(code: str, message: str) -> dict:
 
 
 def _handle_api_error(request: Request, exc: ApiError) -> HTTPResponse:
-    return json(error_body(exc.code, exc.message), status=exc.status)
+    return json(error_body(exc.code, exc.message), status=exc.status, headers=exc.headers)
 
 
 def _handle_sanic_error(request: Request, exc: SanicException) -> HTTPResponse:

@@ -18,7 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Conversation, Handoff
-from bot.handoffs import ABANDONED, CLOSED
+from bot.states import HandoffStatus
+
+ABANDONED, CLOSED = HandoffStatus.ABANDONED, HandoffStatus.CLOSED
 
 REPEAT_DAYS = 7
 

@@ -2,51 +2,31 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, Optional
 
-from sanic import Sanic
-
-from bot.conversations import add_message, latest_conversation
-from bot.customer_turns import add_notice
+from bot.conversations import latest_conversation
 from bot.errors import ApiError
-from bot.events import DESK, Outbox, conversation_topic
-from bot.handoffs import ABANDONED, QUEUED, active_handoff, end
-
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{4,30}$")
-MIN_PHONE_DIGITS = 6
-
-
-def valid_phone(phone: object) -> Optional[str]:
-    """The phone number, trimmed, if it looks dialable; None otherwise."""
-    if not isinstance(phone, str):
-        return None
-    phone = phone.strip()
-    if not _PHONE.match(phone) or sum(c.isdigit() for c in phone) < MIN_PHONE_DIGITS:
-        return None
-    return phone
+from bot.events import Outbox
+from bot.handoffs import active_handoff
+from bot.lifecycle import AbandonReason, abandon, request_callback
+from bot.phones import callback_phone
+from bot.services import Services
+from bot.states import HandoffStatus
 
 
-async def leave_queue(app: Sanic, channel: str, sender: str, phone: Optional[str]) -> Dict[str, Any]:
+async def leave_queue(services: Services, channel: str, sender: str, phone: Optional[object]) -> Dict[str, Any]:
     """Record abandonment, or move the handoff to the callback queue with the phone number."""
     outbox = Outbox()
-    async with app.ctx.sessions() as session, session.begin():
+    async with services.sessions() as session, session.begin():
         conversation = await latest_conversation(session, channel, sender)
+        number = callback_phone(phone, conversation.language if conversation else None) if phone is not None else None
         current = await active_handoff(session, conversation.id) if conversation else None
-        if current is None or current.status != QUEUED:
+        if current is None or current.status != HandoffStatus.QUEUED:
             raise ApiError(409, "not_queued", "This conversation is not waiting in a queue.")
-        if phone:
-            current.queue = app.ctx.routing.after_hours_queue
-            current.context = {**(current.context or {}), "callback_phone": phone}
-            await add_message(session, conversation, "system", "left the queue: callback requested")
-            await add_notice(session, conversation, "callback_booked", outbox, phone=phone)
+        if number is not None:
+            await request_callback(session, current, number, services.routing, outbox)
         else:
-            end(current, conversation, ABANDONED)
-            await add_message(session, conversation, "system", "left the queue")
-            await add_notice(session, conversation, "left_queue", outbox)
-        outbox.add(conversation_topic(conversation.id), {"type": "handoff", "id": current.id, "status": current.status,
-                                                         "queue": current.queue})
-        outbox.add(DESK, {"type": "queues_changed"})
+            await abandon(session, current, AbandonReason.LEFT_QUEUE, outbox)
         result = {"id": current.id, "status": current.status, "queue": current.queue}
-    outbox.publish(app.ctx.events)
+    outbox.publish(services.hub)
     return result

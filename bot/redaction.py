@@ -1,36 +1,137 @@
-"""Card-number redaction, applied to every text before it is stored or forwarded.
+"""The gateway's redaction points: card data never reaches its database, Rasa or its logs.
 
-A run of 13–19 digits (spaces or dashes allowed between them) that passes the Luhn
-check is replaced, keeping only the last four digits for the agent's reference.
+Two functions every path passes call these: :func:`bot.customer_turns.customer_turn` (every
+customer message, sender id and metadata, whatever the channel) and
+:func:`bot.conversations.add_message` (every stored message: agent replies, notes, notices).
+The detection itself is :mod:`pii` (card numbers in any format, words in six languages,
+CVV and expiry next to them).
+
+A card number typed over several messages is only recognisable when its last piece
+arrives. Then the earlier pieces are masked where the gateway stored them (messages and
+the handoff's context packet), and Rasa is told how many of its recent user messages were
+pieces (``metadata["switchboard"]["card_pieces"]``), so its tracker store masks them too
+(``components/tracker_store.py``).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List
 
-_CANDIDATE = re.compile(r"(?<![\d])(?:\d[ \-]?){12,18}\d(?![\d])")
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Conversation, Handoff, Message
+from pii import (
+    MASK_CVV, MASK_EXPIRY, MASK_PART, digit_tokens, find_split_card, redact_piece, redact_text, redact_value,
+)
+
+__all__ = ["RedactedTurn", "redact_customer_turn", "redact_text", "redact_value"]
+
+# How far back a card number typed in pieces is looked for.
+PIECES_LOOKBACK = 6
+PIECES_WINDOW = timedelta(minutes=10)
+CARD_MASK = "[card ending "
+_SECURITY_CODE_ALONE = re.compile(r"\s*\d{3,4}\s*[.!]?\s*")
+_EXPIRY_ALONE = re.compile(r"\s*(0?[1-9]|1[0-2])\s*[/.\-]\s*(\d{2}|\d{4})\s*")
+METADATA_KEY = "switchboard"  # the gateway's own keys in the metadata Rasa receives
+CLIENT_FORBIDDEN = (METADATA_KEY, "is_external")
 
 
-def luhn_valid(digits: str) -> bool:
-    """True when ``digits`` (only 0-9) passes the Luhn checksum."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+@dataclass
+class RedactedTurn:
+    """A customer message after redaction, and how many earlier pieces Rasa must mask."""
+
+    text: str
+    pieces_sent_to_rasa: int = 0
+    removed: bool = False  # card data was taken out (the customer is told why)
 
 
-def _mask(match: "re.Match[str]") -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    if not 13 <= len(digits) <= 19 or not luhn_valid(digits):
-        return match.group(0)
-    return f"[card ending {digits[-4:]}]"
+async def _recent_customer_messages(session: AsyncSession, conversation: Conversation) -> List[Message]:
+    since = datetime.now(timezone.utc) - PIECES_WINDOW
+    rows = await session.execute(
+        select(Message)
+        .where(Message.conversation_id == conversation.id, Message.role == "customer", Message.created_at >= since)
+        .order_by(Message.id.desc())
+        .limit(PIECES_LOOKBACK)
+    )
+    return list(reversed(rows.scalars().all()))
 
 
-def redact_card_numbers(text: str) -> str:
-    """Return ``text`` with payment card numbers masked."""
-    return _CANDIDATE.sub(_mask, text)
+async def _mask_in_context(session: AsyncSession, conversation: Conversation, originals: Dict[str, str]) -> None:
+    """The handoff context packets of this conversation hold transcripts: mask the pieces there too."""
+    handoffs = (await session.execute(select(Handoff).where(Handoff.conversation_id == conversation.id))).scalars()
+    for handoff in handoffs:
+        context = handoff.context or {}
+        lines = context.get("transcript") or []
+        if any(line.get("role") == "customer" and line.get("text") in originals for line in lines):
+            handoff.context = {**context, "transcript": [
+                {**line, "text": originals[line["text"]]}
+                if line.get("role") == "customer" and line.get("text") in originals else line
+                for line in lines
+            ]}
+
+
+async def redact_customer_turn(session: AsyncSession, conversation: Conversation, text: str) -> RedactedTurn:
+    """``text`` with card data masked; earlier stored pieces of a split card masked in place."""
+    previous = await _recent_customer_messages(session, conversation)
+    split = find_split_card([m.text or "" for m in previous], text)
+    if split is None:
+        masked = _after_a_card(text) if previous and CARD_MASK in (previous[-1].text or "") else redact_text(text)
+        return RedactedTurn(masked, removed=masked != text)
+    originals: Dict[str, str] = {}
+    fragments: List[str] = []
+    sent = 0
+    for index in split.pieces:
+        message = previous[index]
+        original = message.text or ""
+        tokens = digit_tokens(original)
+        if tokens:
+            fragments.append(original[tokens[0].start:tokens[-1].end])
+        originals[original] = message.text = redact_piece(original)
+        if (message.payload or {}).get("handled_by") == "bot":
+            sent += 1
+    await _mask_echoes(session, conversation, previous[split.pieces[0]].id, fragments)
+    await _mask_in_context(session, conversation, originals)
+    return RedactedTurn(split.text, sent, removed=True)
+
+
+async def _mask_echoes(session: AsyncSession, conversation: Conversation, since_id: int, fragments: List[str]) -> None:
+    """Replies after the first piece may have repeated a piece ("I found no account 4111 1111")."""
+    fragments = [f for f in fragments if f.strip()]
+    if not fragments:
+        return
+    rows = await session.execute(
+        select(Message).where(Message.conversation_id == conversation.id, Message.id > since_id,
+                              Message.role != "customer")
+    )
+    for message in rows.scalars():
+        text = message.text or ""
+        for fragment in fragments:
+            text = text.replace(fragment, MASK_PART)
+        message.text = text
+
+
+def _after_a_card(text: str) -> str:
+    """The message right after one that held a card: on its own, a 3-4 digit group is its security
+    code and a month/year its expiry."""
+    if _SECURITY_CODE_ALONE.fullmatch(text):
+        return MASK_CVV
+    if _EXPIRY_ALONE.fullmatch(text):
+        return MASK_EXPIRY
+    return redact_text(text)
+
+
+def rasa_metadata(metadata: Dict[str, Any], turn: RedactedTurn, channel: str, external_id: str) -> Dict[str, Any]:
+    """The (already redacted) metadata Rasa receives with a turn, with the gateway's own keys.
+
+    A client cannot set the gateway's keys, nor Rasa's marker of events it made itself:
+    whatever it sent under ``switchboard`` or ``is_external`` is dropped.
+    """
+    forwarded = {k: v for k, v in metadata.items() if k not in CLIENT_FORBIDDEN}
+    forwarded.update(channel=channel, external_id=external_id)
+    if turn.pieces_sent_to_rasa:
+        forwarded[METADATA_KEY] = {"card_pieces": turn.pieces_sent_to_rasa}
+    return forwarded

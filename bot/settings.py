@@ -88,6 +88,7 @@ class Settings:
     voice_retention_days: int = 30
     voice_on_no_input: str = "transfer"
     voice_blocklist: str = ""
+    abandon_after_s: float = 120.0
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -116,4 +117,5 @@ class Settings:
             voice_retention_days=_int(env, "SWITCHBOARD_RECORDING_RETENTION_DAYS", 30),
             voice_on_no_input=_choice(env, "SWITCHBOARD_VOICE_ON_NO_INPUT", "transfer", ("transfer", "hangup")),
             voice_blocklist=env.get("SWITCHBOARD_VOICE_BLOCKLIST", ""),
+            abandon_after_s=_float(env, "SWITCHBOARD_ABANDON_AFTER_SECONDS", 120.0),
         )

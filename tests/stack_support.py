@@ -19,6 +19,17 @@ from tests.helpers import free_port, http, wait_until, write_routing
 TOKEN = "integration-test-token"
 
 
+def desk_login(gateway: str, username: str, available: bool = True) -> dict:
+    """Authorization headers for a demo agent, made available (an offline agent may not take work)."""
+    status, body = http("POST", f"{gateway}/api/auth/login", {"username": username, "password": f"{username}-demo-pass"})
+    assert status == 200, body
+    auth = {"Authorization": f"Bearer {body['token']}"}
+    if available:
+        status, body = http("PUT", f"{gateway}/api/me/presence", {"presence": "available"}, headers=auth)
+        assert status == 200, body
+    return auth
+
+
 @dataclass
 class RunningStack:
     process: subprocess.Popen
@@ -36,9 +47,23 @@ class RunningStack:
         return [r.get("text") for r in self.chat(sender, message)["replies"]]
 
     def interrupt(self) -> int:
-        """Ctrl-C, as a person at the terminal would."""
+        """Ctrl-C, as a person at the terminal would; the launcher's exit code (-9: it had to be killed)."""
         self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=60)
+        try:
+            return self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return -9
+
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of the stack's log, for failure messages."""
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else "(no log)"
+
+    def assert_stops_cleanly(self) -> None:
+        """Ctrl-C, then the launcher must exit 0 (a service that died on the way shows here, with the log)."""
+        code = self.interrupt()
+        assert code == 0, f"the stack exited with {code} on Ctrl-C (a service had died?):\n{self.log_tail()}"
 
 
 def launch(data_dir: Path, log: Path, open_now: bool = True, auto_assign: bool = False) -> RunningStack:

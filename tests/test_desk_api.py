@@ -1,145 +1,120 @@
-"""The desk API: login with hashed passwords, roles, queue visibility, accepting."""
+"""The desk API in-process: login with hashed passwords, roles, queue visibility, accepting,
+transfer, notes, leaving the queue and clear 4xx answers. State comes from the chat API and
+the desk API themselves (a fake Rasa hands conversations over), never from raw SQL."""
 
-import json
 import sqlite3
 
 import pytest
 
-from tests.helpers import http
+from tests.gateway_harness import running_gateway
 
 
-def _login(url, username, password):
-    return http("POST", f"{url}/api/auth/login", {"username": username, "password": password})
+@pytest.fixture
+async def gateway(tmp_path):
+    async with running_gateway(tmp_path) as running:
+        yield running
 
 
-def _auth(token):
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _queue(db, conversation_id: str, queue: str, priority: int = 10) -> int:
-    """Put a handed-over conversation in a queue, as the chat endpoint does."""
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "INSERT INTO conversations (id, channel, external_id, status, created_at, updated_at) "
-            "VALUES (?, 'chat', ?, 'human', datetime('now'), datetime('now'))",
-            (conversation_id, conversation_id),
-        )
-        cursor = conn.execute(
-            "INSERT INTO handoffs (conversation_id, status, reason, queue, language, priority, sla_seconds, "
-            "context, routing, created_at) VALUES (?, 'queued', 'customer_request', ?, 'en', ?, 120, ?, ?, "
-            "datetime('now'))",
-            (conversation_id, queue, priority, json.dumps({"summary": f"test {queue}"}), json.dumps({})),
-        )
-        return cursor.lastrowid
-
-
-@pytest.fixture(scope="module")
-def desk(gateway_without_rasa):
-    url = gateway_without_rasa["url"]
-    return {
-        "url": url,
-        "db": gateway_without_rasa["db"],
-        "billing": _queue(gateway_without_rasa["db"], "c-billing", "billing"),
-        "complaints": _queue(gateway_without_rasa["db"], "c-complaints", "complaints", priority=70),
-    }
-
-
-def test_passwords_are_stored_as_argon2_hashes(desk) -> None:
-    with sqlite3.connect(desk["db"]) as conn:
+async def test_passwords_are_stored_as_argon2_hashes(gateway, tmp_path) -> None:
+    with sqlite3.connect(tmp_path / "gateway.db") as conn:
         hashes = [row[0] for row in conn.execute("SELECT password_hash FROM agents")]
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
     assert not any("demo-pass" in h for h in hashes)
 
 
-def test_login_and_me(desk) -> None:
-    status, body = _login(desk["url"], "alice", "alice-demo-pass")
-    assert status == 200 and body["agent"]["username"] == "alice"
-    assert "password_hash" not in body["agent"]
-    status, me = http("GET", f"{desk['url']}/api/me", headers=_auth(body["token"]))
-    assert status == 200 and me["role"] == "agent"
+async def test_login_and_me(gateway) -> None:
+    answer = await gateway.call("POST", "/api/auth/login", {"username": "alice", "password": "alice-demo-pass"})
+    assert answer.status == 200 and answer.body["agent"]["username"] == "alice"
+    assert "password_hash" not in answer.body["agent"]
+    me = await gateway.call("GET", "/api/me", token=answer.body["token"])
+    assert me.status == 200 and me.body["role"] == "agent"
 
 
 @pytest.mark.parametrize("username, password", [("alice", "wrong"), ("nobody", "alice-demo-pass")])
-def test_wrong_credentials_get_401(desk, username, password) -> None:
-    status, body = _login(desk["url"], username, password)
-    assert status == 401 and body["error"] == "invalid_credentials"
+async def test_wrong_credentials_get_401(gateway, username, password) -> None:
+    answer = await gateway.call("POST", "/api/auth/login", {"username": username, "password": password})
+    assert answer.status == 401 and answer.body["error"] == "invalid_credentials"
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Basic abc"}])
-def test_no_or_bad_token_gets_401(desk, headers) -> None:
-    status, body = http("GET", f"{desk['url']}/api/queues", headers=headers)
-    assert status == 401 and body["error"] == "unauthorized"
+async def test_no_or_bad_token_gets_401(gateway, headers) -> None:
+    answer = await gateway.call("GET", "/api/queues", headers=headers)
+    assert answer.status == 401 and answer.body["error"] == "unauthorized"
 
 
-def test_bad_login_bodies_get_400(desk) -> None:
-    status, body = http("POST", f"{desk['url']}/api/auth/login", {"username": "alice"})
-    assert status == 400 and "'password'" in body["message"]
+async def test_bad_login_bodies_get_400(gateway) -> None:
+    answer = await gateway.call("POST", "/api/auth/login", {"username": "alice"})
+    assert answer.status == 400 and "'password'" in answer.body["message"]
 
 
-def test_agents_see_only_their_queues(desk) -> None:
-    token = _login(desk["url"], "alice", "alice-demo-pass")[1]["token"]
-    status, body = http("GET", f"{desk['url']}/api/queues", headers=_auth(token))
-    assert status == 200
-    assert [q["queue"] for q in body["queues"]] == ["billing", "callback", "general"]
-    billing = next(q for q in body["queues"] if q["queue"] == "billing")
-    assert [w["id"] for w in billing["waiting"]] == [desk["billing"]]
-    status, body = http("GET", f"{desk['url']}/api/handoffs/{desk['complaints']}", headers=_auth(token))
-    assert status == 403 and "complaints" in body["message"]
-    status, _ = http("POST", f"{desk['url']}/api/handoffs/{desk['complaints']}/accept", headers=_auth(token))
-    assert status == 403
+async def test_agents_see_only_their_queues(gateway) -> None:
+    billing = await gateway.queued("c-billing")
+    complaints = await gateway.queued("c-complaints", queue="complaints")
+    alice = await gateway.login("alice")
+    answer = await gateway.call("GET", "/api/queues", token=alice)
+    assert answer.status == 200
+    assert [q["queue"] for q in answer.body["queues"]] == ["billing", "callback", "general"]
+    waiting = next(q for q in answer.body["queues"] if q["queue"] == "billing")["waiting"]
+    assert [w["id"] for w in waiting] == [billing]
+    detail = await gateway.call("GET", f"/api/handoffs/{complaints}", token=alice)
+    assert detail.status == 403 and "complaints" in detail.body["message"]
+    assert (await gateway.call("POST", f"/api/handoffs/{complaints}/accept", token=alice)).status == 403
 
 
-def test_supervisor_sees_every_queue(desk) -> None:
-    token = _login(desk["url"], "sam", "sam-demo-pass")[1]["token"]
-    body = http("GET", f"{desk['url']}/api/queues", headers=_auth(token))[1]
+async def test_supervisor_sees_every_queue(gateway) -> None:
+    sam = await gateway.login("sam")
+    body = (await gateway.call("GET", "/api/queues", token=sam)).body
     assert {q["queue"] for q in body["queues"]} == {"billing", "technical", "sales", "complaints", "general", "callback"}
 
 
-def test_accept_once(desk) -> None:
-    token = _login(desk["url"], "alice", "alice-demo-pass")[1]["token"]
-    status, body = http("POST", f"{desk['url']}/api/handoffs/{desk['billing']}/accept", headers=_auth(token))
-    assert status == 200 and body["status"] == "assigned"
-    status, body = http("POST", f"{desk['url']}/api/handoffs/{desk['billing']}/accept", headers=_auth(token))
-    assert status == 409 and body["error"] == "not_queued"
-    status, detail = http("GET", f"{desk['url']}/api/handoffs/{desk['billing']}", headers=_auth(token))
-    assert status == 200 and detail["context"]["summary"] == "test billing"
+async def test_accept_once(gateway) -> None:
+    handoff = await gateway.queued("c-once")
+    alice = await gateway.login("alice")
+    await gateway.available(alice)
+    first = await gateway.call("POST", f"/api/handoffs/{handoff}/accept", token=alice)
+    assert first.status == 200 and first.body["status"] == "assigned"
+    again = await gateway.call("POST", f"/api/handoffs/{handoff}/accept", token=alice)
+    assert again.status == 409 and again.body["error"] == "not_queued"
+    detail = await gateway.call("GET", f"/api/handoffs/{handoff}", token=alice)
+    assert detail.status == 200 and detail.body["context"]["reason"] == "customer_request"
+    assert detail.body["context"]["transcript"][0]["text"] == "I want a human please"
 
 
-def test_unknown_handoff_is_404(desk) -> None:
-    token = _login(desk["url"], "sam", "sam-demo-pass")[1]["token"]
-    status, body = http("GET", f"{desk['url']}/api/handoffs/99999", headers=_auth(token))
-    assert status == 404 and body["error"] == "not_found"
+async def test_unknown_handoff_is_404(gateway) -> None:
+    sam = await gateway.login("sam")
+    answer = await gateway.call("GET", "/api/handoffs/99999", token=sam)
+    assert answer.status == 404 and answer.body["error"] == "not_found"
 
 
-def test_logout_ends_the_session(desk) -> None:
-    token = _login(desk["url"], "mei", "mei-demo-pass")[1]["token"]
-    status, _ = http("POST", f"{desk['url']}/api/auth/logout", headers=_auth(token))
-    assert status == 204
-    status, _ = http("GET", f"{desk['url']}/api/me", headers=_auth(token))
-    assert status == 401
+async def test_logout_ends_the_session(gateway) -> None:
+    mei = await gateway.login("mei")
+    assert (await gateway.call("POST", "/api/auth/logout", token=mei)).status == 204
+    assert (await gateway.call("GET", "/api/me", token=mei)).status == 401
 
 
-def test_presence(desk) -> None:
-    token = _login(desk["url"], "rasa", "rasa-demo-pass")[1]["token"]
-    status, body = http("PUT", f"{desk['url']}/api/me/presence", {"presence": "available"}, headers=_auth(token))
-    assert status == 200 and body["presence"] == "available"
-    status, body = http("PUT", f"{desk['url']}/api/me/presence", {"presence": "sleeping"}, headers=_auth(token))
-    assert status == 400 and "available" in body["message"]
+async def test_presence(gateway) -> None:
+    rasa = await gateway.login("rasa")
+    answer = await gateway.call("PUT", "/api/me/presence", {"presence": "available"}, token=rasa)
+    assert answer.status == 200 and answer.body["presence"] == "available"
+    answer = await gateway.call("PUT", "/api/me/presence", {"presence": "sleeping"}, token=rasa)
+    assert answer.status == 400 and "available" in answer.body["message"]
 
 
-def test_transfer_to_another_queue_with_a_note(desk) -> None:
-    handoff = _queue(desk["db"], "c-transfer", "billing")
-    token = _login(desk["url"], "alice", "alice-demo-pass")[1]["token"]
-    http("POST", f"{desk['url']}/api/handoffs/{handoff}/accept", headers=_auth(token))
-    status, body = http("POST", f"{desk['url']}/api/handoffs/{handoff}/transfer",
-                        {"queue": "technical", "note": "router fault, not billing"}, headers=_auth(token))
-    assert status == 200 and body == {"id": handoff, "status": "queued", "queue": "technical", "agent_id": None}
-    with sqlite3.connect(desk["db"]) as conn:
-        notes = conn.execute("SELECT role, text FROM messages WHERE conversation_id = 'c-transfer' AND role = 'note'").fetchall()
-    assert notes == [("note", "Transferred to queue technical: router fault, not billing")]
+async def test_transfer_to_another_queue_with_a_note(gateway) -> None:
+    handoff = await gateway.queued("c-transfer")
+    alice = await gateway.login("alice")
+    await gateway.available(alice)
+    await gateway.call("POST", f"/api/handoffs/{handoff}/accept", token=alice)
+    answer = await gateway.call("POST", f"/api/handoffs/{handoff}/transfer",
+                                {"queue": "technical", "note": "router fault, not billing"}, token=alice)
+    assert answer.status == 200 and answer.body == {"id": handoff, "status": "queued", "queue": "technical",
+                                                    "agent_id": None}
+    sam = await gateway.login("sam")
+    messages = (await gateway.call("GET", f"/api/handoffs/{handoff}/messages", token=sam)).body["messages"]
+    assert [m["text"] for m in messages if m["role"] == "note"] == [
+        "Transferred to queue technical: router fault, not billing"]
     # Alice has no technical skill: the conversation has left her view.
-    status, _ = http("GET", f"{desk['url']}/api/handoffs/{handoff}", headers=_auth(token))
-    assert status == 403
+    assert (await gateway.call("GET", f"/api/handoffs/{handoff}", token=alice)).status == 403
 
 
 @pytest.mark.parametrize(
@@ -149,52 +124,52 @@ def test_transfer_to_another_queue_with_a_note(desk) -> None:
         ({"note": "x", "queue": "billing", "agent_id": 1}, "either 'queue' or 'agent_id'"),
         ({"note": "x", "queue": "plumbing"}, "Unknown queue 'plumbing'"),
         ({"queue": "general"}, "'note'"),
+        ({"note": "x", "agent_id": "seven"}, "'agent_id' must be a number"),
+        ({"note": "x", "agent_id": 2**70}, "There is no agent"),
     ],
 )
-def test_bad_transfers_get_400(desk, body, fragment) -> None:
-    handoff = _queue(desk["db"], f"c-bad-{abs(hash(str(body)))}", "general")
-    token = _login(desk["url"], "sam", "sam-demo-pass")[1]["token"]
-    http("POST", f"{desk['url']}/api/handoffs/{handoff}/accept", headers=_auth(token))
-    status, response = http("POST", f"{desk['url']}/api/handoffs/{handoff}/transfer", body, headers=_auth(token))
-    assert status == 400 and fragment in response["message"]
+async def test_bad_transfers_get_400(gateway, body, fragment) -> None:
+    handoff = await gateway.queued("c-bad-transfer", queue="general")
+    sam = await gateway.login("sam")
+    await gateway.available(sam)
+    assert (await gateway.call("POST", f"/api/handoffs/{handoff}/accept", token=sam)).status == 200
+    answer = await gateway.call("POST", f"/api/handoffs/{handoff}/transfer", body, token=sam)
+    assert answer.status == 400 and fragment in answer.body["message"], answer
 
 
-def test_internal_notes_are_not_shown_to_the_customer(desk) -> None:
-    handoff = _queue(desk["db"], "c-notes", "general")
-    token = _login(desk["url"], "sam", "sam-demo-pass")[1]["token"]
-    status, _ = http("POST", f"{desk['url']}/api/handoffs/{handoff}/notes", {"text": "VIP, be quick"},
-                     headers=_auth(token))
-    assert status == 201
-    status, history = http("GET", f"{desk['url']}/api/chat/history?sender=c-notes")
-    assert status == 200 and history["messages"] == []
+async def test_internal_notes_are_not_shown_to_the_customer(gateway) -> None:
+    handoff = await gateway.queued("c-notes", queue="general")
+    sam = await gateway.login("sam")
+    assert (await gateway.call("POST", f"/api/handoffs/{handoff}/notes", {"text": "VIP, be quick"}, token=sam)).status == 201
+    history = await gateway.call("GET", "/api/chat/history?sender=c-notes")
+    assert history.status == 200 and "VIP, be quick" not in [m["text"] for m in history.body["messages"]]
 
 
-def test_accept_next_takes_the_most_urgent_within_skills_and_capacity(desk) -> None:
-    _queue(desk["db"], "c-next-low", "technical", priority=5)
-    high = _queue(desk["db"], "c-next-high", "technical", priority=60)
-    token = _login(desk["url"], "bogdan", "bogdan-demo-pass")[1]["token"]  # technical, capacity 2
-    status, body = http("POST", f"{desk['url']}/api/queues/next", headers=_auth(token))
-    assert status == 200 and body["id"] == high
-    status, body = http("POST", f"{desk['url']}/api/queues/next", headers=_auth(token))
-    assert status == 200 and body["id"] not in (high, None)  # the next most urgent (other tests queue some too)
-    status, body = http("POST", f"{desk['url']}/api/queues/next", headers=_auth(token))
-    assert status == 409 and body["error"] == "at_capacity"
+async def test_accept_next_takes_the_most_urgent_within_skills_and_capacity(gateway) -> None:
+    low = await gateway.queued("c-next-low", queue="general")  # priority 10
+    high = await gateway.queued("c-next-high", queue="technical")  # priority 20, queued later
+    await gateway.queued("c-next-other", queue="technical")
+    bogdan = await gateway.login("bogdan")  # technical and general, capacity 2
+    await gateway.available(bogdan)
+    first = await gateway.call("POST", "/api/queues/next", token=bogdan)
+    assert first.status == 200 and first.body["id"] == high
+    second = await gateway.call("POST", "/api/queues/next", token=bogdan)
+    assert second.status == 200 and second.body["id"] not in (high, low, None)
+    third = await gateway.call("POST", "/api/queues/next", token=bogdan)
+    assert third.status == 409 and third.body["error"] == "at_capacity"
 
 
+async def test_customer_leaves_the_queue_abandoned_or_for_a_callback(gateway) -> None:
+    abandoned = await gateway.queued("c-leave", queue="general")
+    answer = await gateway.call("POST", "/api/chat/leave-queue", {"sender": "c-leave"})
+    assert answer.status == 200 and answer.body == {"id": abandoned, "status": "abandoned", "queue": "general"}
+    again = await gateway.call("POST", "/api/chat/leave-queue", {"sender": "c-leave"})
+    assert again.status == 409 and again.body["error"] == "not_queued"
 
-def test_customer_leaves_the_queue_abandoned_or_for_a_callback(desk) -> None:
-    abandoned = _queue(desk["db"], "c-leave", "general")
-    status, body = http("POST", f"{desk['url']}/api/chat/leave-queue", {"sender": "c-leave"})
-    assert status == 200 and body == {"id": abandoned, "status": "abandoned", "queue": "general"}
-    status, body = http("POST", f"{desk['url']}/api/chat/leave-queue", {"sender": "c-leave"})
-    assert status == 409 and body["error"] == "not_queued"
-
-    callback = _queue(desk["db"], "c-callback", "billing")
-    status, body = http("POST", f"{desk['url']}/api/chat/leave-queue",
-                        {"sender": "c-callback", "callback_phone": "+44 7700 900123"})
-    assert status == 200 and body == {"id": callback, "status": "queued", "queue": "callback"}
-    status, body = http("POST", f"{desk['url']}/api/chat/leave-queue", {"sender": "c-x", "callback_phone": 7})
-    assert status == 400
+    callback = await gateway.queued("c-callback")
+    answer = await gateway.call("POST", "/api/chat/leave-queue", {"sender": "c-callback", "callback_phone": "+44 7700 900123"})
+    assert answer.status == 200 and answer.body == {"id": callback, "status": "queued", "queue": "callback"}
+    assert (await gateway.call("POST", "/api/chat/leave-queue", {"sender": "c-x", "callback_phone": 7})).status == 400
 
 
 @pytest.mark.parametrize(
@@ -203,37 +178,44 @@ def test_customer_leaves_the_queue_abandoned_or_for_a_callback(desk) -> None:
         ("GET", "/api/canned?language=xx", None, 400, "invalid_field"),
         ("GET", "/api/supervisor/kpis?hours=abc", None, 400, "invalid_field"),
         ("GET", "/api/supervisor/kpis?hours=0", None, 400, "invalid_field"),
+        ("GET", "/api/supervisor/kpis?hours=99999999999999999999", None, 400, "invalid_field"),
         ("GET", "/api/handoffs/{billing}/messages?after=x", None, 400, "invalid_field"),
+        ("GET", "/api/handoffs/{billing}/messages?after=99999999999999999999", None, 400, "invalid_field"),
         ("POST", "/api/handoffs/{billing}/handback", None, 409, "not_assigned"),
         ("POST", "/api/handoffs/{billing}/typing", None, 409, "not_assigned"),
         ("POST", "/api/handoffs/{billing}/close", {"disposition": "resolved", "wrap_up": 7}, 400, "invalid_field"),
+        ("POST", "/api/handoffs/{billing}/close", {"disposition": "unknown"}, 409, "not_assigned"),
         ("POST", "/api/handoffs/{billing}/close", {"disposition": "resolved"}, 409, "not_assigned"),
+        ("POST", "/api/handoffs/{billing}/accept", {"override": "yes"}, 400, "invalid_field"),
+        ("POST", "/api/handoffs/{billing}/accept", {"override": True}, 400, "missing_field"),
         ("PUT", "/api/me/presence", {"presence": "asleep"}, 400, "invalid_field"),
     ],
 )
-def test_bad_input_to_the_newer_desk_endpoints_gets_a_clear_4xx(desk, method, path, body, status, code) -> None:
-    token = _login(desk["url"], "sam", "sam-demo-pass")[1]["token"]
-    waiting = _queue(desk["db"], f"c-bad-{abs(hash((method, path, str(body))))}", "billing")  # queued, not accepted
-    got, answer = http(method, desk["url"] + path.format(billing=waiting), body, headers=_auth(token))
-    assert (got, answer["error"]) == (status, code) and answer["message"]
+async def test_bad_input_to_the_desk_endpoints_gets_a_clear_4xx(gateway, method, path, body, status, code) -> None:
+    sam = await gateway.login("sam")
+    waiting = await gateway.queued("c-bad-input")  # queued, not accepted
+    answer = await gateway.call(method, path.format(billing=waiting), body, token=sam)
+    assert (answer.status, answer.body["error"]) == (status, code) and answer.body["message"], answer
 
 
-def test_supervisor_routes_are_for_supervisors_and_admins(desk) -> None:
-    agent = _login(desk["url"], "bogdan", "bogdan-demo-pass")[1]["token"]
+async def test_supervisor_routes_are_for_supervisors_and_admins(gateway) -> None:
+    await gateway.queued("c-escalated", queue="complaints")
+    bogdan = await gateway.login("bogdan")
     for path in ("/api/supervisor/overview", "/api/supervisor/kpis"):
-        status, body = http("GET", desk["url"] + path, headers=_auth(agent))
-        assert status == 403 and body["error"] == "forbidden"
-        assert http("GET", desk["url"] + path)[0] == 401
-    admin = _login(desk["url"], "admin", "admin-demo-pass")[1]["token"]
-    status, overview = http("GET", desk["url"] + "/api/supervisor/overview", headers=_auth(admin))
-    assert status == 200 and {q["queue"] for q in overview["queues"]} >= {"billing", "complaints", "general"}
-    assert any(e["queue"] == "complaints" for e in overview["escalations"])  # the complaints queue is highlighted
+        answer = await gateway.call("GET", path, token=bogdan)
+        assert answer.status == 403 and answer.body["error"] == "forbidden"
+        assert (await gateway.call("GET", path)).status == 401
+    admin = await gateway.login("admin")
+    overview = await gateway.call("GET", "/api/supervisor/overview", token=admin)
+    assert overview.status == 200 and {q["queue"] for q in overview.body["queues"]} >= {"billing", "complaints", "general"}
+    assert any(e["queue"] == "complaints" for e in overview.body["escalations"])  # the complaints queue is highlighted
 
 
-def test_canned_responses_and_colleagues(desk) -> None:
-    token = _login(desk["url"], "rasa", "rasa-demo-pass")[1]["token"]
-    status, canned = http("GET", desk["url"] + "/api/canned?language=lt", headers=_auth(token))
-    assert status == 200 and len(canned["responses"]) >= 25 and all(r["language"] == "lt" for r in canned["responses"])
-    status, agents = http("GET", desk["url"] + "/api/agents", headers=_auth(token))
-    assert status == 200 and "Alice Martin" in [a["display_name"] for a in agents["agents"]]
-    assert all("password_hash" not in a for a in agents["agents"])
+async def test_canned_responses_and_colleagues(gateway) -> None:
+    rasa = await gateway.login("rasa")
+    canned = await gateway.call("GET", "/api/canned?language=lt", token=rasa)
+    assert canned.status == 200 and len(canned.body["responses"]) >= 25
+    assert all(r["language"] == "lt" for r in canned.body["responses"])
+    agents = await gateway.call("GET", "/api/agents", token=rasa)
+    assert agents.status == 200 and "Alice Martin" in [a["display_name"] for a in agents.body["agents"]]
+    assert all("password_hash" not in a for a in agents.body["agents"])

@@ -10,7 +10,7 @@ import pytest
 import websockets
 
 from tests.helpers import http, ws_frames, ws_until
-from tests.stack_support import RunningStack, running_stack
+from tests.stack_support import RunningStack, desk_login, running_stack
 
 pytestmark = pytest.mark.stack
 
@@ -22,9 +22,7 @@ def _ws(stack: RunningStack, path: str) -> str:
 
 
 def _login(stack: RunningStack, username: str) -> dict:
-    status, body = http("POST", f"{stack.gateway}/api/auth/login", {"username": username, "password": f"{username}-demo-pass"})
-    assert status == 200, body
-    return {"Authorization": f"Bearer {body['token']}"}
+    return desk_login(stack.gateway, username)
 
 
 @pytest.fixture(scope="module")

@@ -182,6 +182,9 @@ async def test_benefits_then_acceptance_is_recorded(customer_store) -> None:
         ("0721 234 567", "ro", "+40721234567"),
         ("call me maybe", "en", None),
         ("123", "en", None),
+        ("4111 1111 1111 1111", "en", None),  # a card number is never a callback phone
+        ("5555-5555-5555-4444", "fr", None),
+        ("[card ending 1111]", "en", None),
     ],
 )
 def test_phone_numbers(text, language, expected) -> None:

@@ -11,7 +11,7 @@ from typing import Iterator
 import pytest
 
 from tests.helpers import http, processes_with_env, wait_until
-from tests.stack_support import TOKEN, RunningStack, launch
+from tests.stack_support import TOKEN, RunningStack, desk_login, launch
 
 pytestmark = pytest.mark.stack
 
@@ -208,8 +208,7 @@ def test_angry_complaint_is_escalated_to_the_complaints_queue(stack: RunningStac
 def test_agent_takes_over_then_the_bot_resumes_for_the_survey(stack: RunningStack) -> None:
     handoff = stack.chat("henry", "I need to speak to an agent")["handoff"]
     hid = handoff["id"]
-    status, login = http("POST", f"{stack.gateway}/api/auth/login", {"username": "sam", "password": "sam-demo-pass"})
-    auth = {"Authorization": f"Bearer {login['token']}"}
+    auth = desk_login(stack.gateway, "sam")
     status, queues = http("GET", f"{stack.gateway}/api/queues", headers=auth)
     general = next(q for q in queues["queues"] if q["queue"] == "general")
     assert hid in [w["id"] for w in general["waiting"]]
@@ -242,8 +241,7 @@ def test_agent_takes_over_then_the_bot_resumes_for_the_survey(stack: RunningStac
 
 
 def test_desk_bad_input_gets_clear_errors(stack: RunningStack) -> None:
-    status, login = http("POST", f"{stack.gateway}/api/auth/login", {"username": "sam", "password": "sam-demo-pass"})
-    auth = {"Authorization": f"Bearer {login['token']}"}
+    auth = desk_login(stack.gateway, "sam")
     hid = stack.chat("ivy", "agent please")["handoff"]["id"]
     status, body = http("POST", f"{stack.gateway}/api/handoffs/{hid}/close", {"disposition": "resolved"}, headers=auth)
     assert status == 409 and body["error"] == "not_assigned"
@@ -267,7 +265,7 @@ def test_restart_keeps_the_conversation_and_ctrl_c_leaves_no_orphans(
     queued = stack.chat("grace", "let me talk to a person")["handoff"]
     assert processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir))
 
-    assert stack.interrupt() == 0
+    stack.assert_stops_cleanly()
     assert "Stopped." in stack.log.read_text()
     assert wait_until(lambda: not processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir)), timeout=30)
 
@@ -282,8 +280,10 @@ def test_restart_keeps_the_conversation_and_ctrl_c_leaves_no_orphans(
         # The queued conversation kept its place and context across the restart.
         still = again.chat("grace", "still waiting")["handoff"]
         assert still["id"] == queued["id"] and still["status"] == "queued"
-    finally:
-        assert again.interrupt() == 0
+    except BaseException:
+        again.interrupt()
+        raise
+    again.assert_stops_cleanly()
     assert wait_until(lambda: not processes_with_env("SWITCHBOARD_DATA_DIR", str(data_dir)), timeout=30)
 
 
@@ -321,6 +321,8 @@ def test_handoff_survives_kill_9(model_path, tmp_path_factory, service) -> None:
         assert status == 200
         assert detail["context"]["transcript"][0]["text"] == "what are your opening hours?"
         assert detail["context"]["reason"] and detail["context"]["summary"]
-    finally:
-        assert second.interrupt() == 0
+    except BaseException:
+        second.interrupt()  # stop it, and report the failure that happened inside the try
+        raise
+    second.assert_stops_cleanly()
     assert "Monday to Friday" in faq["replies"][0]["text"]

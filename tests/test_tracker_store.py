@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import subprocess
-import tempfile
 import uuid
 import warnings
 from pathlib import Path
@@ -30,10 +26,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from components.tracker_store import MAX_PIECES, METADATA_KEY, PIECES_KEY, RedactingSQLTrackerStore
 from pii import MASK_PART, find_split_card, redact_piece, redact_value
 from switchboard import paths
-from tests.helpers import free_port
 from tests.test_pii_properties import assert_no_card
 
-PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
 
 #: Rasa's identifiers and numbers in an event: never text a customer wrote.
 NOT_TEXT = frozenset({"timestamp", "message_id", "event", "confidence", "start", "end", "input_channel", "policy"})
@@ -102,33 +96,6 @@ def domain() -> Domain:
     return Domain.load(str(paths.ROOT / "domain"))
 
 
-def _as_postgres(args: List[str]) -> None:
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run(prefix + args, check=True, capture_output=True, text=True)
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[int]:
-    """A throwaway PostgreSQL cluster on a free port (as tests/test_postgres.py starts one)."""
-    if PG_BIN is None:
-        pytest.fail("PostgreSQL is not installed: run `make setup-test` (it installs Debian's postgresql)")
-    base = Path(tempfile.mkdtemp(prefix="switchboard-pg-tracker-"))
-    data = base / "data"
-    data.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-        shutil.chown(data, "postgres")
-    port = free_port()
-    _as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"])
-    _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "pg.log"), "-w", "start",
-                  "-o", f"-p {port} -k {base} -h 127.0.0.1 -c fsync=off"])
-    try:
-        yield port
-    finally:
-        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
-        shutil.rmtree(base, ignore_errors=True)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path: Path, domain: Domain) -> Iterator[RedactingSQLTrackerStore]:
     """The store as Rasa builds it from endpoints.yml's keys; on PostgreSQL a fresh database
@@ -137,7 +104,7 @@ def store(request, tmp_path: Path, domain: Domain) -> Iterator[RedactingSQLTrack
         made = RedactingSQLTrackerStore(domain=domain, host="", dialect="sqlite", db=str(tmp_path / "tracker.db"),
                                         username="", password="")
     else:
-        port = request.getfixturevalue("postgres")
+        port = request.getfixturevalue("postgres_server").port
         made = RedactingSQLTrackerStore(domain=domain, host="127.0.0.1", port=port, dialect="postgresql",
                                         db=f"tracker_{uuid.uuid4().hex[:12]}", username="postgres",
                                         login_db="postgres")

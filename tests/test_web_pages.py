@@ -76,6 +76,8 @@ def test_customer_and_agent_talk_through_the_widget_and_the_desk(web: RunningSta
     _login(desk, "alice", "alice-demo-pass")
     desk.wait_for_selector("#desk:not([hidden])", timeout=WAIT_MS)
     desk.wait_for_selector(".queue[data-queue=general] .waiting", timeout=WAIT_MS)
+    desk.select_option("#presence", "available")  # an offline agent may not take work
+    desk.wait_for_function("document.querySelector('#presence').value === 'available'")
     desk.click("#accept-next")
     desk.wait_for_selector("#conversation:not([hidden])", timeout=WAIT_MS)
     desk.wait_for_selector("#transcript .message.customer:has-text('I want to talk to a human')", timeout=WAIT_MS)
@@ -148,7 +150,10 @@ def test_pages_send_a_content_security_policy(web: RunningStack) -> None:
     import urllib.request
 
     with urllib.request.urlopen(f"{web.gateway}/desk") as response:
-        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy
+        connect = next(part.split()[1:] for part in policy.split(";") if part.strip().startswith("connect-src"))
+        assert connect == ["'self'"], f"websockets to any host are allowed: {policy}"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 

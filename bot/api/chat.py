@@ -11,8 +11,8 @@ from bot.conversations import CUSTOMER_VISIBLE_ROLES, latest_conversation, list_
 from bot.customer_turns import customer_turn
 from bot.errors import ApiError
 from bot.leaving import leave_queue as leave
-from bot.leaving import valid_phone
-from bot.redaction import redact_card_numbers
+from bot.presence import customer_seen
+from bot.services import services_of
 
 bp = Blueprint("chat", url_prefix="/api")
 
@@ -23,28 +23,30 @@ CHANNEL = "chat"
 @bp.post("/chat")
 async def chat(request: Request) -> HTTPResponse:
     """Store the customer's message (redacted), ask Rasa, store and return the replies."""
-    settings = request.app.ctx.settings
+    services = services_of(request)
     body = json_object(request)
     sender = required_text(body, "sender", SENDER_MAX_CHARS)
-    text = redact_card_numbers(required_text(body, "message", settings.max_message_chars))
+    text = required_text(body, "message", services.settings.max_message_chars)
     metadata = optional_object(body, "metadata")
-    result = await customer_turn(request.app, CHANNEL, sender, text, metadata)
+    result = await customer_turn(services, CHANNEL, sender, text, metadata)
     return json({"conversation_id": result.conversation_id, "replies": result.replies, "handoff": result.handoff})
 
 
 @bp.get("/chat/history")
 async def history(request: Request) -> HTTPResponse:
     """Messages of the sender's latest conversation after message ``after`` (bot, agent, customer)."""
+    services = services_of(request)
     sender = (request.args.get("sender") or "").strip()
     if not sender or len(sender) > SENDER_MAX_CHARS:
         raise ApiError(400, "invalid_field", "The query parameter 'sender' is required (1-128 characters).")
     raw_after = request.args.get("after", "0")
-    if not raw_after.isdigit():
+    if not raw_after.isdigit() or len(raw_after) > 18:
         raise ApiError(400, "invalid_field", "The query parameter 'after' must be a message id (a whole number).")
-    async with request.app.ctx.sessions() as session:
+    async with services.sessions() as session, session.begin():
         conversation = await latest_conversation(session, CHANNEL, sender)
         if conversation is None:
             raise ApiError(404, "not_found", "There is no conversation for this sender.")
+        customer_seen(conversation)
         messages = await list_messages(session, conversation.id)
     after = int(raw_after)
     return json(
@@ -61,8 +63,4 @@ async def leave_queue(request: Request) -> HTTPResponse:
     """The customer stops waiting: recorded as abandoned, or as a callback request with a phone number."""
     body = json_object(request)
     sender = required_text(body, "sender", SENDER_MAX_CHARS)
-    given = body.get("callback_phone")
-    phone = valid_phone(given)
-    if given is not None and phone is None:
-        raise ApiError(400, "invalid_field", "'callback_phone' must be a phone number (6 to 32 digits, spaces or dashes).")
-    return json(await leave(request.app, CHANNEL, sender, phone))
+    return json(await leave(services_of(request), CHANNEL, sender, body.get("callback_phone")))

@@ -18,20 +18,23 @@ server -> client
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, Optional
 
 from sanic import Blueprint
 from sanic.request import Request
 
-from bot.api.ws_support import run_connection, send_error, send_json, serve_frames, pump_events
+from bot.api.request_body import optional_object, required_text
+from bot.api.ws_support import pump_events, run_connection, send_error, send_json, serve_frames
 from bot.conversations import CUSTOMER_VISIBLE_ROLES, get_or_open, latest_conversation, list_messages, message_event
 from bot.customer_turns import customer_turn
 from bot.errors import ApiError
 from bot.events import Subscription, agent_topic, conversation_topic
-from bot.handoffs import ASSIGNED, QUEUED, active_handoff, public_status, queue_position
-from bot.leaving import leave_queue, valid_phone
-from bot.redaction import redact_card_numbers
-from bot.api.request_body import optional_object, required_text
+from bot.handoffs import active_handoff, public_status, queue_position
+from bot.leaving import leave_queue
+from bot.presence import heartbeat
+from bot.services import Services, services_of
+from bot.states import ConversationStatus, HandoffStatus
 
 bp = Blueprint("chat_ws")
 
@@ -42,21 +45,29 @@ SENDER_MAX_CHARS = 128
 class CustomerConnection:
     """One customer's open websocket: which conversation it follows, and its frame handlers."""
 
-    def __init__(self, request: Request, ws: Any, sender: str, subscription: Subscription) -> None:
-        self.app = request.app
-        self.ws = ws
+    def __init__(self, services: Services, sender: str, subscription: Subscription) -> None:
+        self.services = services
         self.sender = sender
         self.subscription = subscription
         self.conversation_id: Optional[str] = None
         self.last_queue: Optional[Dict[str, Any]] = None
+        self._heartbeat: Optional["asyncio.Task[None]"] = None
 
     def follow(self, conversation_id: str) -> None:
-        """Listen to this conversation's events (and stop listening to a previous one)."""
+        """Listen to this conversation's events (and stop listening to a previous one); keep it alive."""
         if conversation_id != self.conversation_id:
             if self.conversation_id:
                 self.subscription.remove(conversation_topic(self.conversation_id))
             self.subscription.add(conversation_topic(conversation_id))
             self.conversation_id = conversation_id
+            self.stop()
+            self._heartbeat = asyncio.create_task(heartbeat(self.services, conversation_id))
+
+    def stop(self) -> None:
+        """The connection is over: stop reporting the customer as present."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
 
     async def handle(self, frame: Dict[str, Any]) -> None:
         """Dispatch one client frame."""
@@ -66,30 +77,32 @@ class CustomerConnection:
         }
         handler = handlers.get(frame["type"])
         if handler is None:
-            raise ApiError(400, "invalid_frame", f"Unknown frame type {frame['type']!r}; use one of: {', '.join(handlers)}.")
+            raise ApiError(400, "invalid_frame", f"Unknown frame type {str(frame['type'])[:40]!r}; "
+                                                 f"use one of: {', '.join(handlers)}.")
         await handler(frame)
 
     async def on_message(self, frame: Dict[str, Any]) -> None:
-        text = redact_card_numbers(required_text(frame, "text", self.app.ctx.settings.max_message_chars))
+        text = required_text(frame, "text", self.services.settings.max_message_chars)
         metadata = optional_object(frame, "metadata")
-        async with self.app.ctx.sessions() as session, session.begin():
+        async with self.services.sessions() as session, session.begin():
             conversation = await get_or_open(session, CHANNEL, self.sender)
         self.follow(conversation.id)  # before the turn, so its events reach this client
-        await customer_turn(self.app, CHANNEL, self.sender, text, metadata)
+        await customer_turn(self.services, CHANNEL, self.sender, text, metadata)
 
     async def on_typing(self, _frame: Dict[str, Any]) -> None:
         if not self.conversation_id:
             return
-        async with self.app.ctx.sessions() as session:
+        async with self.services.sessions() as session:
             handoff = await active_handoff(session, self.conversation_id)
-        if handoff is not None and handoff.status == ASSIGNED and handoff.agent_id is not None:
-            self.app.ctx.events.publish(agent_topic(handoff.agent_id), {"type": "typing", "role": "customer", "handoff_id": handoff.id})
+        if handoff is not None and handoff.status == HandoffStatus.ASSIGNED and handoff.agent_id is not None:
+            self.services.hub.publish(agent_topic(handoff.agent_id),
+                                      {"type": "typing", "role": "customer", "handoff_id": handoff.id})
 
     async def on_history(self, frame: Dict[str, Any]) -> None:
         after = frame.get("after", 0)
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < 2**63:
             raise ApiError(400, "invalid_field", "'after' must be a message id (a whole number).")
-        async with self.app.ctx.sessions() as session:
+        async with self.services.sessions() as session:
             conversation = await latest_conversation(session, CHANNEL, self.sender)
             messages = await list_messages(session, conversation.id) if conversation else []
         for message in messages:
@@ -97,18 +110,15 @@ class CustomerConnection:
                 self.subscription.deliver(message_event(message))
 
     async def on_leave_queue(self, frame: Dict[str, Any]) -> None:
-        phone = frame.get("callback_phone")
-        if phone is not None and valid_phone(phone) is None:
-            raise ApiError(400, "invalid_field", "'callback_phone' must be a phone number (6 to 32 digits).")
-        await leave_queue(self.app, CHANNEL, self.sender, valid_phone(phone))
+        await leave_queue(self.services, CHANNEL, self.sender, frame.get("callback_phone"))
 
     async def queue_refresh(self) -> Optional[Dict[str, Any]]:
         """While waiting, a fresh position and estimate when they change (checked when idle)."""
         if not self.conversation_id:
             return None
-        async with self.app.ctx.sessions() as session:
+        async with self.services.sessions() as session:
             handoff = await active_handoff(session, self.conversation_id)
-            if handoff is None or handoff.status != QUEUED:
+            if handoff is None or handoff.status != HandoffStatus.QUEUED:
                 return None
             status = {"type": "queue", **public_status(handoff, await queue_position(session, handoff))}
         if status == self.last_queue:
@@ -120,20 +130,25 @@ class CustomerConnection:
 @bp.websocket("/ws/chat")
 async def customer_socket(request: Request, ws: Any) -> None:
     """Serve one customer's websocket until they go."""
+    services = services_of(request)
     sender = (request.args.get("sender") or "").strip()
     if not sender or len(sender) > SENDER_MAX_CHARS:
         await send_error(ws, ApiError(400, "invalid_field", "The query parameter 'sender' is required (1-128 characters)."))
         await ws.close(code=4400, reason="sender required")
         return
-    with request.app.ctx.events.subscribe() as subscription:
-        connection = CustomerConnection(request, ws, sender, subscription)
-        async with request.app.ctx.sessions() as session:
-            conversation = await latest_conversation(session, CHANNEL, sender)
-        status = None
-        if conversation is not None and conversation.status != "closed":
-            connection.follow(conversation.id)
-            status = conversation.status
-        await send_json(ws, {"type": "ready", "conversation_id": connection.conversation_id, "status": status})
-        await run_connection(
-            ws, serve_frames(ws, connection.handle, subscription), pump_events(ws, subscription, connection.queue_refresh)
-        )
+    with services.hub.subscribe() as subscription:
+        connection = CustomerConnection(services, sender, subscription)
+        try:
+            async with services.sessions() as session:
+                conversation = await latest_conversation(session, CHANNEL, sender)
+            status = None
+            if conversation is not None and conversation.status != ConversationStatus.CLOSED:
+                connection.follow(conversation.id)
+                status = conversation.status
+            await send_json(ws, {"type": "ready", "conversation_id": connection.conversation_id, "status": status})
+            await run_connection(
+                ws, serve_frames(ws, connection.handle, subscription),
+                pump_events(ws, subscription, connection.queue_refresh),
+            )
+        finally:
+            connection.stop()

@@ -1,47 +1,32 @@
 """The agent desk's JSON API inside one conversation: context, live messages, notes, transfer,
-close with a disposition, hand back to the bot, and canned responses."""
+close with a disposition, hand back to the bot, and canned responses.
+
+Every handler authenticates first (so a stranger learns nothing, not even the queue names),
+then parses, calls one function of ``bot.desk`` and serialises.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional
 
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.languages import LANGUAGES
-from bot.access import require_assigned_to, visible_handoff
-from bot.api.request_body import json_object, required_text
-from bot.auth import current_agent
+from bot import desk
+from bot.api.request_body import json_object, optional_json_object, required_text
+from bot.auth import authenticated
 from bot.canned import canned_responses
-from bot.conversations import add_bot_replies, add_message, list_messages, message_event
-from bot.customer_turns import add_notice
-from bot.db.models import Agent, Conversation, Handoff
-from bot.dispatch import announce_assignment, auto_assign, claim
-from bot.errors import ApiError, RasaUnavailable
-from bot.events import DESK, Outbox, agent_topic, conversation_topic
-from bot.handoffs import ASSIGNED, CLOSED, HANDED_BACK, QUEUED, end
-from bot.redaction import redact_card_numbers
+from bot.db.models import Agent, Handoff
+from bot.errors import ApiError
+from bot.lifecycle import WRAP_UP_MAX_CHARS, Override
+from bot.services import services_of
+from switchboard.languages import LANGUAGES
 
 bp = Blueprint("desk_handoffs", url_prefix="/api")
 
-WRAP_UP_MAX_CHARS = 4000
 NOTE_MAX_CHARS = 2000
-DISPOSITIONS = ("resolved", "not_resolved", "follow_up_needed", "callback_scheduled", "spam")
-# What Rasa hears when an agent closes: the bot thanks the customer and runs the survey.
-CLOSING_INTENT = "goodbye"
-
-
-async def _load(request: Request, session: AsyncSession, handoff_id: int) -> Tuple[Agent, Handoff]:
-    agent = await current_agent(request, session)
-    return agent, await visible_handoff(session, agent, request.app.ctx.routing, handoff_id)
-
-
-async def _held(request: Request, session: AsyncSession, handoff_id: int) -> Tuple[Agent, Handoff]:
-    agent, handoff = await _load(request, session, handoff_id)
-    require_assigned_to(handoff, agent)
-    return agent, handoff
+REASON_MAX_CHARS = 500
 
 
 def handoff_json(handoff: Handoff) -> Dict[str, Any]:
@@ -55,172 +40,119 @@ def handoff_json(handoff: Handoff) -> Dict[str, Any]:
     }
 
 
+def _override(body: Dict[str, Any], agent: Agent) -> Optional[Override]:
+    """``{"override": true, "reason": "..."}``: a supervisor bypasses the routing rule, with a reason."""
+    flag = body.get("override", False)
+    if not isinstance(flag, bool):
+        raise ApiError(400, "invalid_field", "'override' must be true or false.")
+    if not flag:
+        return None
+    return Override(by=agent, reason=required_text(body, "reason", REASON_MAX_CHARS))
+
+
+def _id(body: Dict[str, Any], field: str) -> Optional[int]:
+    value = body.get(field)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ApiError(400, "invalid_field", f"'{field}' must be a number.")
+    return value
+
+
 @bp.get("/handoffs/<handoff_id:int>")
 async def handoff_detail(request: Request, handoff_id: int) -> HTTPResponse:
     """A handed-over conversation with its whole context packet."""
-    async with request.app.ctx.sessions() as session:
-        _agent, handoff = await _load(request, session, handoff_id)
-        return json(handoff_json(handoff))
+    services = services_of(request)
+    agent = await authenticated(services, request)
+    return json(handoff_json(await desk.handoff_of(services, agent, handoff_id)))
 
 
 @bp.get("/handoffs/<handoff_id:int>/messages")
 async def conversation_messages(request: Request, handoff_id: int) -> HTTPResponse:
     """The live transcript after message ``after``: customer, bot, agent, notes and system lines."""
+    services = services_of(request)
+    agent = await authenticated(services, request)
     raw_after = request.args.get("after", "0")
-    if not raw_after.isdigit():
+    if not raw_after.isdigit() or len(raw_after) > 18:
         raise ApiError(400, "invalid_field", "The query parameter 'after' must be a message id (a whole number).")
-    async with request.app.ctx.sessions() as session:
-        _agent, handoff = await _load(request, session, handoff_id)
-        messages = await list_messages(session, handoff.conversation_id)
-    after = int(raw_after)
-    return json({"messages": [message_event(m) for m in messages if m.id > after]})
+    return json({"messages": await desk.messages_of(services, agent, handoff_id, int(raw_after))})
 
 
 @bp.post("/handoffs/<handoff_id:int>/accept")
 async def accept(request: Request, handoff_id: int) -> HTTPResponse:
-    """Take a queued conversation."""
-    outbox = Outbox()
-    async with request.app.ctx.sessions() as session, session.begin():
-        agent, handoff = await _load(request, session, handoff_id)
-        if handoff.status != QUEUED or not await claim(session, handoff, agent, outbox):
-            raise ApiError(409, "not_queued", f"Handoff {handoff_id} is {handoff.status}, not waiting.")
-        result = {"id": handoff.id, "status": ASSIGNED, "agent_id": agent.id}
-    outbox.publish(request.app.ctx.events)
-    return json(result)
+    """Take a queued conversation (supervisors may override the routing rule, with a reason)."""
+    services = services_of(request)
+    agent = await authenticated(services, request)
+    override = _override(optional_json_object(request), agent)
+    return json(await desk.accept(services, agent, handoff_id, override))
 
 
 @bp.post("/handoffs/<handoff_id:int>/messages")
 async def agent_message(request: Request, handoff_id: int) -> HTTPResponse:
     """The assigned agent writes to the customer (card numbers redacted before storing)."""
-    body = json_object(request)
-    text = redact_card_numbers(required_text(body, "text", request.app.ctx.settings.max_message_chars))
-    async with request.app.ctx.sessions() as session, session.begin():
-        agent, handoff = await _held(request, session, handoff_id)
-        conversation = await session.get(Conversation, handoff.conversation_id)
-        message = await add_message(session, conversation, "agent", text, {"agent": agent.display_name})
-        event = message_event(message)
-    request.app.ctx.events.publish(conversation_topic(handoff.conversation_id), event)
-    return json({"id": message.id, "text": text}, status=201)
+    services = services_of(request)
+    agent = await authenticated(services, request)
+    text = required_text(json_object(request), "text", services.settings.max_message_chars)
+    return json(await desk.write_to_customer(services, agent, handoff_id, text), status=201)
 
 
 @bp.post("/handoffs/<handoff_id:int>/typing")
 async def agent_typing(request: Request, handoff_id: int) -> HTTPResponse:
     """The assigned agent is typing: the customer's client shows it."""
-    async with request.app.ctx.sessions() as session:
-        agent, handoff = await _held(request, session, handoff_id)
-    request.app.ctx.events.publish(
-        conversation_topic(handoff.conversation_id), {"type": "typing", "role": "agent", "agent": agent.display_name}
-    )
+    services = services_of(request)
+    await desk.typing(services, await authenticated(services, request), handoff_id)
     return json({"ok": True})
 
 
 @bp.post("/handoffs/<handoff_id:int>/notes")
 async def internal_note(request: Request, handoff_id: int) -> HTTPResponse:
     """An internal note on the conversation: agents see it, the customer never does."""
-    body = json_object(request)
-    text = redact_card_numbers(required_text(body, "text", NOTE_MAX_CHARS))
-    async with request.app.ctx.sessions() as session, session.begin():
-        agent, handoff = await _load(request, session, handoff_id)
-        conversation = await session.get(Conversation, handoff.conversation_id)
-        note = await add_message(session, conversation, "note", text, {"agent": agent.display_name})
-        return json({"id": note.id, "text": text}, status=201)
+    services = services_of(request)
+    agent = await authenticated(services, request)
+    text = required_text(json_object(request), "text", NOTE_MAX_CHARS)
+    return json(await desk.add_note(services, agent, handoff_id, text), status=201)
 
 
 @bp.post("/handoffs/<handoff_id:int>/transfer")
 async def transfer(request: Request, handoff_id: int) -> HTTPResponse:
-    """Move the conversation to another queue, or straight to an agent, with a note for them."""
+    """Move the conversation to another queue, or straight to a colleague, with a note for them."""
+    services = services_of(request)
+    agent = await authenticated(services, request)
     body = json_object(request)
-    note = redact_card_numbers(required_text(body, "note", NOTE_MAX_CHARS))
-    queue = body.get("queue")
-    target_agent = body.get("agent_id")
-    if (queue is None) == (target_agent is None):
-        raise ApiError(400, "invalid_field", "Give either 'queue' or 'agent_id'.")
-    routing = request.app.ctx.routing
-    if queue is not None and queue not in routing.queues:
-        raise ApiError(400, "invalid_field", f"Unknown queue {queue!r}; known: {', '.join(sorted(routing.queues))}.")
-    if target_agent is not None and (not isinstance(target_agent, int) or isinstance(target_agent, bool)):
-        raise ApiError(400, "invalid_field", "'agent_id' must be a number.")
-    outbox = Outbox()
-    async with request.app.ctx.sessions() as session, session.begin():
-        agent, handoff = await _held(request, session, handoff_id)
-        conversation = await session.get(Conversation, handoff.conversation_id)
-        if queue is not None:
-            handoff.queue, handoff.status, handoff.agent_id, handoff.assigned_at = queue, QUEUED, None, None
-            destination = f"queue {queue}"
-        else:
-            colleague = await session.get(Agent, target_agent)
-            if colleague is None:
-                raise ApiError(400, "invalid_field", f"There is no agent {target_agent}.")
-            handoff.agent_id = colleague.id
-            await announce_assignment(session, handoff, colleague, outbox)
-            destination = f"agent {colleague.display_name}"
-        await add_message(session, conversation, "note", f"Transferred to {destination}: {note}",
-                          {"agent": agent.display_name, "transfer": destination})
-        outbox.add(DESK, {"type": "queues_changed"})
-        result = {"id": handoff.id, "status": handoff.status, "queue": handoff.queue, "agent_id": handoff.agent_id}
-    outbox.publish(request.app.ctx.events)
-    await auto_assign(request.app)
+    note = required_text(body, "note", NOTE_MAX_CHARS)
+    queue, colleague = body.get("queue"), _id(body, "agent_id")
+    if queue is not None and not isinstance(queue, str):
+        raise ApiError(400, "invalid_field", "'queue' must be a queue name.")
+    result = await desk.transfer(services, agent, handoff_id, note, queue=queue, colleague_id=colleague,
+                                 override=_override(body, agent))
     return json(result)
 
 
 @bp.post("/handoffs/<handoff_id:int>/close")
 async def close(request: Request, handoff_id: int) -> HTTPResponse:
     """Close with a disposition and wrap-up notes; the bot resumes to thank and survey the customer."""
+    services = services_of(request)
+    agent = await authenticated(services, request)
     body = json_object(request)
     disposition = required_text(body, "disposition", 32)
-    if disposition not in DISPOSITIONS:
-        raise ApiError(400, "invalid_field", f"'disposition' must be one of: {', '.join(DISPOSITIONS)}.")
     wrap_up = body.get("wrap_up") or ""
     if not isinstance(wrap_up, str):
         raise ApiError(400, "invalid_field", "'wrap_up' must be a string.")
-    async with request.app.ctx.sessions() as session, session.begin():
-        _agent, handoff = await _held(request, session, handoff_id)
-        handoff.disposition = disposition
-        handoff.wrap_up = redact_card_numbers(wrap_up[:WRAP_UP_MAX_CHARS])
-        conversation = await session.get(Conversation, handoff.conversation_id)
-        end(handoff, conversation, CLOSED)
-        conversation_id = conversation.id
-    events = request.app.ctx.events
-    events.publish(conversation_topic(conversation_id), {"type": "handoff", "id": handoff_id, "status": CLOSED})
-    events.publish(DESK, {"type": "queues_changed"})
-    replies = []
-    if disposition != "spam":
-        try:
-            replies = await request.app.ctx.rasa.trigger_intent(conversation_id, CLOSING_INTENT)
-        except RasaUnavailable:
-            replies = []  # closing must not fail because the bot is down; the survey is skipped
-        async with request.app.ctx.sessions() as session, session.begin():
-            conversation = await session.get(Conversation, conversation_id)
-            for message in await add_bot_replies(session, conversation, replies):
-                events.publish(conversation_topic(conversation_id), message_event(message))
-    await auto_assign(request.app)
-    return json({"id": handoff_id, "status": CLOSED, "disposition": disposition, "bot_replies": len(replies)})
+    if len(wrap_up) > WRAP_UP_MAX_CHARS:
+        raise ApiError(413, "field_too_long", f"'wrap_up' is at most {WRAP_UP_MAX_CHARS} characters.")
+    return json(await desk.close_conversation(services, agent, handoff_id, disposition, wrap_up))
 
 
 @bp.post("/handoffs/<handoff_id:int>/handback")
 async def hand_back(request: Request, handoff_id: int) -> HTTPResponse:
     """Give the conversation back to the bot without closing the contact (no survey yet)."""
-    outbox = Outbox()
-    async with request.app.ctx.sessions() as session, session.begin():
-        agent, handoff = await _held(request, session, handoff_id)
-        conversation = await session.get(Conversation, handoff.conversation_id)
-        end(handoff, conversation, HANDED_BACK)
-        await add_message(session, conversation, "note", "Handed back to the bot", {"agent": agent.display_name})
-        await add_notice(session, conversation, "handed_back", outbox)
-        outbox.add(conversation_topic(conversation.id), {"type": "handoff", "id": handoff.id, "status": HANDED_BACK})
-        outbox.add(agent_topic(agent.id), {"type": "released", "handoff_id": handoff.id})
-        outbox.add(DESK, {"type": "queues_changed"})
-    outbox.publish(request.app.ctx.events)
-    await auto_assign(request.app)
-    return json({"id": handoff_id, "status": HANDED_BACK})
+    services = services_of(request)
+    return json(await desk.give_back(services, await authenticated(services, request), handoff_id))
 
 
 @bp.get("/canned")
 async def canned(request: Request) -> HTTPResponse:
     """Canned responses (the FAQ answers) in a language, for any logged-in agent."""
+    await authenticated(services_of(request), request)
     language = request.args.get("language", "en")
     if language not in LANGUAGES:
         raise ApiError(400, "invalid_field", f"'language' must be one of: {', '.join(LANGUAGES)}.")
-    async with request.app.ctx.sessions() as session:
-        await current_agent(request, session)
     return json({"responses": canned_responses(language)})

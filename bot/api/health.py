@@ -10,6 +10,8 @@ from sanic.response import HTTPResponse, json
 from sqlalchemy import text
 
 from bot.errors import RasaUnavailable
+from bot.services import Services, services_of
+from voice.models import engine_table
 
 bp = Blueprint("health")
 
@@ -17,24 +19,23 @@ bp = Blueprint("health")
 @bp.get("/health")
 async def health(request: Request) -> HTTPResponse:
     """200 with each component's state; ``status`` is ``degraded`` when one is down."""
+    services = services_of(request)
     components = {"gateway": "up"}
     try:
-        async with request.app.ctx.engine.connect() as connection:
+        async with services.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         components["database"] = "up"
     except Exception:  # noqa: BLE001 - any database failure means "down" here
         components["database"] = "down"
     try:
-        status = await request.app.ctx.rasa.status()
+        status = await services.rasa.status()
         components["rasa"] = "up" if status.get("model_id") else "no_model"
     except RasaUnavailable:
         components["rasa"] = "down"
     overall = "ok" if all(v == "up" for v in components.values()) else "degraded"
-    return json({"status": overall, "components": components, "voice": await _voice_engines()})
+    return json({"status": overall, "components": components, "voice": await _voice_engines(services)})
 
 
-async def _voice_engines() -> dict:
+async def _voice_engines(services: Services) -> dict:
     """Which speech recogniser serves each language (``none``: keypad only on voice calls)."""
-    from voice.models import engine_table
-
-    return await asyncio.get_running_loop().run_in_executor(None, engine_table)
+    return await asyncio.get_running_loop().run_in_executor(services.executors.blocking, engine_table)

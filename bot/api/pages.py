@@ -17,8 +17,9 @@ bp = Blueprint("pages")
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 CSP = (  # the browser phone needs the microphone and plays audio from the page itself
+    # connect-src 'self' covers this origin's own websockets (ws/wss of the same host, CSP Level 3).
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'self'"
+    "connect-src 'self'; media-src 'self' blob:; frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
 )
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 

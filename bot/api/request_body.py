@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import Any, Dict
 
@@ -12,6 +13,38 @@ from bot.errors import ApiError
 
 # curl's `-d` sends application/x-www-form-urlencoded; the body is still read as JSON.
 _ACCEPTED_TYPES = {"application/json", "application/x-www-form-urlencoded"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_JSON_DEPTH = 16  # objects and arrays inside each other; real clients need three or four
+
+
+def _check_value(value: Any, what: str, depth: int = 1) -> None:
+    """No nesting deeper than MAX_JSON_DEPTH and no lone surrogates (they cannot be stored as UTF-8)."""
+    if depth > MAX_JSON_DEPTH:
+        raise ApiError(400, "invalid_json", f"{what} is nested too deeply (at most {MAX_JSON_DEPTH} levels).")
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise ApiError(400, "invalid_json", f"{what} contains an unpaired surrogate (\\ud800-\\udfff), "
+                                                "which is not text.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(key, what, depth)
+            _check_value(item, what, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_value(item, what, depth + 1)
+
+
+def parse_json(raw: str, what: str) -> Any:
+    """``raw`` parsed as JSON, or a 400 ApiError saying what is wrong (also for hostile nesting)."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} "
+                                            f"column {exc.colno}.") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "invalid_json", f"{what} is nested too deeply (at most {MAX_JSON_DEPTH} levels).") from exc
+    _check_value(value, what)
+    return value
 
 
 def json_object(request: Request) -> Dict[str, Any]:
@@ -23,14 +56,20 @@ def json_object(request: Request) -> Dict[str, Any]:
     if not raw.strip():
         raise ApiError(400, "invalid_json", "The request body is empty; send a JSON object.")
     try:
-        body = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ApiError(400, "invalid_json", "The request body is not valid UTF-8.") from exc
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, "invalid_json", f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from exc
+    body = parse_json(text, "The request body")
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
     return body
+
+
+def optional_json_object(request: Request) -> Dict[str, Any]:
+    """The body as a JSON object when there is one; an empty body is ``{}``."""
+    if not (request.body or b"").strip():
+        return {}
+    return json_object(request)
 
 
 def required_text(body: Dict[str, Any], field: str, max_chars: int) -> str:

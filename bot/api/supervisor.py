@@ -11,12 +11,15 @@ from sanic.response import HTTPResponse, json
 from sqlalchemy import select
 
 from bot.access import OVERSEERS
-from bot.auth import current_agent
+from bot.auth import authenticated
 from bot.db.models import Agent, Handoff
-from bot.dispatch import active_chats
 from bot.errors import ApiError
-from bot.handoffs import ASSIGNED, QUEUED
 from bot.kpis import kpis
+from bot.lifecycle import agent_load
+from bot.services import services_of
+from bot.states import HandoffStatus
+
+QUEUED, ASSIGNED = HandoffStatus.QUEUED, HandoffStatus.ASSIGNED
 
 bp = Blueprint("supervisor", url_prefix="/api/supervisor")
 
@@ -34,15 +37,16 @@ def is_escalation(handoff: Handoff, escalation_queue: str) -> bool:
 @bp.get("/overview")
 async def overview(request: Request) -> HTTPResponse:
     """Every queue's waiting conversations and SLA breaches, every agent's state, open escalations."""
-    routing = request.app.ctx.routing
+    services = services_of(request)
+    routing = services.routing
+    await authenticated(services, request, roles=OVERSEERS)
     now = datetime.now(timezone.utc)
-    async with request.app.ctx.sessions() as session:
-        await current_agent(request, session, roles=OVERSEERS)
+    async with services.sessions() as session:
         open_handoffs = list((await session.execute(
             select(Handoff).where(Handoff.status.in_((QUEUED, ASSIGNED))).order_by(Handoff.priority.desc(), Handoff.id)
         )).scalars())
         agents = list((await session.execute(select(Agent).order_by(Agent.username))).scalars())
-        load = await active_chats(session)
+        load = await agent_load(session)
     names = {a.id: a.display_name for a in agents}
     queues: List[Dict[str, Any]] = []
     for name, queue in sorted(routing.queues.items()):
@@ -74,9 +78,10 @@ async def overview(request: Request) -> HTTPResponse:
 @bp.get("/kpis")
 async def kpi_report(request: Request) -> HTTPResponse:
     """Containment, wait, SLA, abandonment, handle time and FCR over the last ``hours`` (default 24)."""
+    services = services_of(request)
+    await authenticated(services, request, roles=OVERSEERS)
     raw = request.args.get("hours", "24")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_WINDOW_HOURS:
+    if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_WINDOW_HOURS:
         raise ApiError(400, "invalid_field", f"'hours' must be a whole number from 1 to {MAX_WINDOW_HOURS}.")
-    async with request.app.ctx.sessions() as session:
-        await current_agent(request, session, roles=OVERSEERS)
+    async with services.sessions() as session:
         return json(await kpis(session, int(raw)))

@@ -18,10 +18,7 @@ On ``barge_in`` a client drops the bot audio it has buffered but not yet played.
 
 from __future__ import annotations
 
-from switchboard.languages import LANGUAGES
-
 import asyncio
-import json
 import logging
 import uuid
 from pathlib import Path
@@ -30,17 +27,20 @@ from typing import Any, Dict, Optional
 from sanic import Blueprint
 from sanic.request import Request
 
+from bot.api.request_body import parse_json
 from bot.api.ws_support import error_frame, send_error, send_json
 from bot.conversations import add_message, get_or_open
 from bot.customer_turns import customer_turn
 from bot.errors import ApiError, RasaUnavailable
 from bot.events import Subscription, conversation_topic
-from bot.redaction import redact_card_numbers
+from bot.presence import customer_hung_up, heartbeat
+from bot.services import Services, services_of
+from switchboard.languages import LANGUAGES
 from voice import audio
 from voice.recordings import save_recording
 from voice.screening import load_blocklist, normalise_caller
 from voice.session import Inbound, VoiceSession, VoiceSettings
-from voice.tts import Synthesizer
+from voice.stt import open_recognizer
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("voice_ws")
@@ -54,21 +54,11 @@ _BACKGROUND: set = set()  # recordings being saved after their call ended
 CONTAINER_MAGIC = {b"RIFF", b"OggS", b"fLaC", b"ID3\x03", b"ID3\x04"}
 
 
-def synthesizer(app: Any) -> Synthesizer:
-    """One synthesiser (and prompt cache) per gateway process."""
-    if getattr(app.ctx, "synthesizer", None) is None:
-        app.ctx.synthesizer = Synthesizer()
-    return app.ctx.synthesizer
-
-
 def _start_frame(raw: Any) -> Dict[str, Any]:
     """Check the first frame; ApiError names what is wrong."""
     if not isinstance(raw, str):
         raise ApiError(400, "invalid_frame", "The first frame must be a JSON 'start' frame, not audio.")
-    try:
-        frame = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, "invalid_json", f"The start frame is not valid JSON: {exc.msg}.") from exc
+    frame = parse_json(raw, "The start frame")
     if not isinstance(frame, dict) or frame.get("type") != "start":
         raise ApiError(400, "invalid_frame", "The first frame must be {\"type\": \"start\", ...}.")
     if frame.get("sample_rate") != audio.SAMPLE_RATE:
@@ -86,20 +76,21 @@ def _start_frame(raw: Any) -> Dict[str, Any]:
 class GatewayConversation:
     """The voice session's view of the gateway: turns, events and the assistant's state."""
 
-    def __init__(self, request: Request, sender: str, session: VoiceSession) -> None:
-        self.app = request.app
+    def __init__(self, services: Services, sender: str, session: VoiceSession) -> None:
+        self.services = services
         self.sender = sender
         self.session = session
         self.conversation_id: Optional[str] = None
-        self._pump: Optional[asyncio.Task] = None
+        self._tasks: list = []
         self._subscription: Optional[Subscription] = None
 
     async def follow(self) -> str:
-        async with self.app.ctx.sessions() as db, db.begin():
+        async with self.services.sessions() as db, db.begin():
             conversation = await get_or_open(db, CHANNEL, self.sender)
         self.conversation_id = conversation.id
-        self._subscription = self.app.ctx.events.open(conversation_topic(conversation.id))
-        self._pump = asyncio.create_task(self._forward())
+        self._subscription = self.services.hub.open(conversation_topic(conversation.id))
+        self._tasks = [asyncio.create_task(self._forward()),
+                       asyncio.create_task(heartbeat(self.services, conversation.id))]
         return conversation.id
 
     async def _forward(self) -> None:
@@ -108,23 +99,28 @@ class GatewayConversation:
             await self.session.inbound.put(Inbound("event", event=event))
 
     async def turn(self, text: str, metadata: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-        result = await customer_turn(self.app, CHANNEL, self.sender, redact_card_numbers(text), metadata)
+        result = await customer_turn(self.services, CHANNEL, self.sender, text, metadata)
         return result.handoff
 
     async def requested_slot(self) -> Optional[str]:
         if not self.conversation_id:
             return None
         try:
-            tracker = await self.app.ctx.rasa.tracker(self.conversation_id)
+            tracker = await self.services.rasa.tracker(self.conversation_id)
         except RasaUnavailable:
             return None
         return (tracker.get("slots") or {}).get("requested_slot")
 
-    def close(self) -> None:
-        if self._pump is not None:
-            self._pump.cancel()
+    async def hang_up(self) -> None:
+        """The call is over: stop listening, and a caller still waiting in a queue has abandoned."""
+        for task in self._tasks:
+            task.cancel()
         if self._subscription is not None:
             self._subscription.close()
+        if self.conversation_id is not None:
+            outcome = await customer_hung_up(self.services, self.conversation_id)
+            if outcome:
+                logger.info("caller of %s hung up: %s", self.conversation_id, outcome)
 
 
 class WebsocketOutput:
@@ -165,10 +161,7 @@ def _inbound(raw: Any) -> Inbound:
             return Inbound("audio", audio=audio.validate_pcm(bytes(raw)))
         except audio.AudioFormatError as exc:
             raise ApiError(400, "invalid_audio", str(exc)) from exc
-    try:
-        frame = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, "invalid_json", f"The frame is not valid JSON: {exc.msg}.") from exc
+    frame = parse_json(raw, "The frame")
     kind = frame.get("type") if isinstance(frame, dict) else None
     if kind == "dtmf":
         digit = frame.get("digit")
@@ -183,7 +176,8 @@ def _inbound(raw: Any) -> Inbound:
 @bp.websocket("/voice/ws")
 async def voice_socket(request: Request, ws: Any) -> None:
     """Serve one call."""
-    settings = request.app.ctx.settings
+    services = services_of(request)
+    settings = services.settings
     try:
         start = _start_frame(await asyncio.wait_for(ws.recv(), timeout=START_TIMEOUT))
     except asyncio.TimeoutError:
@@ -206,8 +200,10 @@ async def voice_socket(request: Request, ws: Any) -> None:
         no_input_seconds=settings.voice_no_input_s, pacing=settings.voice_pacing, silence_ms=settings.voice_silence_ms,
         record=settings.voice_record, on_no_input_exhausted=settings.voice_on_no_input,
     )
-    session = VoiceSession(caller, start.get("language"), WebsocketOutput(ws), None, synthesizer(request.app), voice_settings)
-    conversation = GatewayConversation(request, f"{caller}#{call_id}", session)
+    session = VoiceSession(caller, start.get("language"), WebsocketOutput(ws), None, services.synthesizer, voice_settings,
+                           recognizer_factory=lambda lang: open_recognizer(
+                               lang, silence_ms=settings.voice_silence_ms, executor=services.executors.speech))
+    conversation = GatewayConversation(services, f"{caller}#{call_id}", session)
     session.conversation = conversation
     await send_json(ws, {"type": "event", "name": "call_started", "call_id": call_id})
     logger.info("call %s from %s started", call_id, caller)
@@ -217,10 +213,9 @@ async def voice_socket(request: Request, ws: Any) -> None:
         logger.info("call %s ended: %s", call_id, reason)
     finally:
         reader.cancel()
-        conversation.close()
-        # Sanic cancels this handler when the caller's connection goes; saving the recording
-        # must still finish, so it runs as its own task.
-        saving = asyncio.create_task(_keep_recording(request, session, conversation, call_id))
+        # Sanic cancels this handler when the caller's connection goes; ending the call in the
+        # queue and saving the recording must still finish, so they run as their own task.
+        saving = asyncio.create_task(_end_call(services, session, conversation, call_id))
         _BACKGROUND.add(saving)
         saving.add_done_callback(_BACKGROUND.discard)
         try:
@@ -233,15 +228,25 @@ async def voice_socket(request: Request, ws: Any) -> None:
             pass
 
 
-async def _keep_recording(request: Request, session: VoiceSession, conversation: GatewayConversation,
+async def _end_call(services: Services, session: VoiceSession, conversation: GatewayConversation,
+                    call_id: str) -> None:
+    """The call is over: a queued caller has abandoned; with consent, the recording is kept."""
+    try:
+        await conversation.hang_up()
+    finally:
+        await _keep_recording(services, session, conversation, call_id)
+
+
+async def _keep_recording(services: Services, session: VoiceSession, conversation: GatewayConversation,
                           call_id: str) -> None:
     """With consent, save the call's audio and link it to the conversation."""
     if not session.recording or not (session.caller_audio or session.bot_audio):
         return
-    folder = Path(request.app.ctx.settings.data_dir) / "recordings" / (conversation.conversation_id or call_id)
+    folder = Path(services.settings.data_dir) / "recordings" / (conversation.conversation_id or call_id)
     loop = asyncio.get_running_loop()
-    paths = await loop.run_in_executor(None, save_recording, folder, bytes(session.caller_audio), bytes(session.bot_audio))
+    paths = await loop.run_in_executor(services.executors.blocking, save_recording, folder,
+                                       bytes(session.caller_audio), bytes(session.bot_audio))
     if conversation.conversation_id:
-        async with request.app.ctx.sessions() as db, db.begin():
+        async with services.sessions() as db, db.begin():
             target = await get_or_open(db, CHANNEL, conversation.sender)
             await add_message(db, target, "system", "call recording saved", {"recording": paths})

@@ -46,6 +46,8 @@ class Conversation(Base):
     status = Column(String(16), nullable=False, default="bot")
     created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
     updated_at = Column(UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+    # The last sign of the customer (a message, an open websocket, a live call): abandonment.
+    customer_seen_at = Column(UtcDateTime(), nullable=True)
 
     messages = relationship("Message", back_populates="conversation", order_by="Message.id")
 
@@ -111,7 +113,29 @@ class Handoff(Base):
     assigned_at = Column(UtcDateTime(), nullable=True)
     closed_at = Column(UtcDateTime(), nullable=True)
 
-    __table_args__ = (Index("ix_handoffs_status_queue", "status", "queue"),)
+    __table_args__ = (
+        Index("ix_handoffs_status_queue", "status", "queue"),
+        Index("ix_handoffs_agent_status", "agent_id", "status"),
+    )
+
+
+class HandoffEvent(Base):
+    """One move of a handoff's lifecycle: who made it, from which status to which, and why."""
+
+    __tablename__ = "handoff_events"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False)
+    transition = Column(String(32), nullable=False)
+    from_status = Column(String(16), nullable=True)
+    to_status = Column(String(16), nullable=False)
+    actor_id = Column(Integer, ForeignKey("agents.id"), nullable=True)  # None: the customer or the system
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True)  # who holds it afterwards
+    queue = Column(String(32), nullable=False)
+    detail = Column(JSON, nullable=True)
+    at = Column(UtcDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_handoff_events_handoff", "handoff_id"),)
 
 
 class AgentSession(Base):

@@ -13,6 +13,7 @@ from typing import List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from bot.routing.config import RoutingConfig, SiteConfig
+from bot.states import Presence
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class AgentView:
     @property
     def free(self) -> bool:
         """Available and below capacity."""
-        return self.presence == "available" and self.active_chats < self.capacity
+        return self.presence == Presence.AVAILABLE and self.active_chats < self.capacity
 
 
 def site_open(site: SiteConfig, now: datetime) -> bool:
@@ -118,37 +119,53 @@ def route(request: RoutingRequest, config: RoutingConfig, now: Optional[datetime
     )
 
 
-def _matching(agents: Sequence[AgentView], skill: str, language: str, senior: bool) -> List[AgentView]:
-    candidates = [
-        a for a in agents if a.free and skill in a.skills and language in a.languages and (a.senior or not senior)
-    ]
+def why_not(agent: AgentView, decision: RoutingDecision, skills: Sequence[str] = (), language: str = "",
+            senior_required: Optional[bool] = None) -> List[str]:
+    """Why ``agent`` may not take this conversation now (empty: they may).
+
+    The one eligibility rule behind accept, accept next, auto-assign and transfer to an agent:
+    available, below capacity, with the queue's skill (or one the overflow rules allow),
+    speaking the language (or the overflow language) and senior for a VIP.
+    """
+    skills = tuple(skills) or (decision.skill,)
+    language = language or decision.language
+    senior = decision.senior_required if senior_required is None else senior_required
+    reasons = []
+    if agent.presence != Presence.AVAILABLE:
+        reasons.append(f"is {agent.presence}, not available")
+    if agent.active_chats >= agent.capacity:
+        reasons.append(f"is at capacity ({agent.active_chats} of {agent.capacity} conversations)")
+    if not any(skill in agent.skills for skill in skills):
+        reasons.append(f"does not have the {decision.skill} skill")
+    if language not in agent.languages and decision.language not in agent.languages:
+        reasons.append(f"does not speak {decision.language}")
+    if senior and not agent.senior:
+        reasons.append("is not a senior agent (VIP customer)")
+    return reasons
+
+
+def _matching(agents: Sequence[AgentView], skills: Sequence[str], language: str, senior: bool,
+              decision: RoutingDecision) -> List[AgentView]:
+    candidates = [a for a in agents if not why_not(a, decision, skills, language, senior)]
     return sorted(candidates, key=lambda a: (a.active_chats / a.capacity, a.id))
 
 
-def _first_match(agents: Sequence[AgentView], skills: List[str], language: str, senior: bool) -> List[AgentView]:
-    """Agents for the first skill (original skill first) that has any."""
-    for skill in skills:
-        found = _matching(agents, skill, language, senior)
-        if found:
-            return found
-    return []
-
-
-def choose_agent(
+def eligible_agents(
     decision: RoutingDecision,
     config: RoutingConfig,
     agents: Sequence[AgentView],
     waited_seconds: float = 0.0,
-) -> Tuple[Optional[AgentView], List[str]]:
-    """The least busy free agent with the skill and language, after the overflow rules in order.
+) -> Tuple[List[AgentView], List[str]]:
+    """The agents who may take the conversation now, least busy first, and the overflow steps taken.
 
-    Returns the agent (or None to keep waiting) and the overflow steps taken, each logged.
+    Agents who match strictly come first; only when none is free do the overflow rules, in
+    order, widen the skills, the language and (last) drop the senior requirement.
     """
     steps: List[str] = []
     skills, language = [decision.skill], decision.language
-    found = _matching(agents, decision.skill, language, decision.senior_required)
+    found = _matching(agents, skills, language, decision.senior_required, decision)
     if found:
-        return found[0], steps
+        return found, steps
     for rule in config.overflow:
         if rule.from_queue and rule.from_queue == decision.queue and waited_seconds >= rule.only_after_seconds:
             skills.append(config.queues[rule.to].skill)
@@ -158,13 +175,26 @@ def choose_agent(
             steps.append(f"language overflow {decision.language} -> {language}")
         else:
             continue
-        found = _first_match(agents, skills, language, decision.senior_required)
+        found = _matching(agents, skills, language, decision.senior_required, decision)
         if not found and decision.senior_required:
-            found = _first_match(agents, skills, language, False)
+            found = _matching(agents, skills, language, False, decision)
             if found:
                 steps.append("no senior agent free: any agent")
         if found:
-            for step in steps:
-                logger.info("overflow for %s queue: %s", decision.queue, step)
-            return found[0], steps
+            return found, steps
+    return [], steps
+
+
+def choose_agent(
+    decision: RoutingDecision,
+    config: RoutingConfig,
+    agents: Sequence[AgentView],
+    waited_seconds: float = 0.0,
+) -> Tuple[Optional[AgentView], List[str]]:
+    """The least busy eligible agent (or None to keep waiting), and the overflow steps taken, each logged."""
+    found, steps = eligible_agents(decision, config, agents, waited_seconds)
+    if found:
+        for step in steps:
+            logger.info("overflow for %s queue: %s", decision.queue, step)
+        return found[0], steps
     return None, steps

@@ -92,7 +92,8 @@
       case "queues_changed": refreshQueues(); refreshMine(); if (!$("supervisor").hidden) refreshSupervisor(); break;
       case "agents_changed": if (!$("supervisor").hidden) refreshSupervisor(); break;
       case "assigned": refreshMine(); openHandoff(event.handoff_id); break;
-      case "released": refreshMine(); break;
+      case "released": refreshMine(); if (current && event.handoff_id === current.id) leaveConversation(); break;
+      case "session_ended": logoutLocally(); showError("Your session ended; please log in again."); break;
       case "message": if (current && event.conversation_id === current.conversation_id) appendMessages([event]); break;
       case "typing":
         if (current && event.handoff_id === current.id) {
