@@ -1,6 +1,7 @@
 """A phone call end to end through the real stack with ``voice.client``: the greeting and
 disclosure, an IVR choice by key, a real recording of a spoken account number, barge-in,
-a no-input reprompt, and a transfer to an agent whose typed reply the caller hears."""
+a no-input reprompt, and a transfer to an agent whose typed reply the caller hears; a caller
+who hangs up (or whose line drops) while queued is counted as abandoned."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import websockets
 
 from switchboard import paths
 from tests.helpers import http
-from tests.stack_support import RunningStack, running_stack
+from tests.stack_support import RunningStack, desk_login, running_stack
 from voice import audio
 from voice.client import CallClient
 
@@ -92,8 +93,7 @@ async def test_a_call_from_menu_to_agent(phone: RunningStack) -> None:
         queued = await call.wait_for(event("queued"), timeout=60)
         assert queued["queue"] == "billing"  # the IVR choice routes the handoff
 
-        login = http("POST", f"{phone.gateway}/api/auth/login", {"username": "sam", "password": "sam-demo-pass"})[1]
-        auth = {"Authorization": f"Bearer {login['token']}"}
+        auth = desk_login(phone.gateway, "sam")
         assert http("POST", f"{phone.gateway}/api/handoffs/{queued['id']}/accept", headers=auth)[0] == 200
         status, detail = http("GET", f"{phone.gateway}/api/handoffs/{queued['id']}", headers=auth)
         context = detail["context"]
@@ -118,6 +118,51 @@ async def test_a_call_from_menu_to_agent(phone: RunningStack) -> None:
         return any(m["role"] == "system" and m["text"] == "call recording saved" for m in messages)
 
     assert await eventually(linked)
+
+
+async def _queue_a_call(call: CallClient) -> dict:
+    """Billing from the menu, then a person: the caller waits in the queue; the queued event."""
+    await call.wait_for(bot_says("press 1"))
+    await call.dtmf("1")
+    await call.wait_for(event("menu"))
+    await call.wait_for(bot_says("account number"))
+    await call.dtmf("0")
+    queued = await call.wait_for(event("queued"), timeout=60)
+    assert queued["status"] == "queued"
+    return queued
+
+
+async def _abandoned(stack: RunningStack, handoff_id: int, auth: dict) -> None:
+    """The handoff is abandoned within a few seconds; nobody can take it; the KPIs count it."""
+    def status() -> str:
+        return http("GET", f"{stack.gateway}/api/handoffs/{handoff_id}", headers=auth)[1]["status"]
+
+    assert await eventually(lambda: status() == "abandoned", timeout=5.0), status()
+    code, refused = http("POST", f"{stack.gateway}/api/handoffs/{handoff_id}/accept", headers=auth)
+    assert (code, refused["error"]) == (409, "not_queued")
+    code, kpis = http("GET", f"{stack.gateway}/api/supervisor/kpis?hours=1", headers=auth)
+    assert code == 200 and kpis["abandonment_rate"] > 0
+
+
+async def test_a_caller_who_hangs_up_in_the_queue_has_abandoned(phone: RunningStack) -> None:
+    auth = desk_login(phone.gateway, "sam")
+    async with CallClient(_url(phone), caller_id="+44 20 7946 0021", language="en") as call:
+        queued = await _queue_a_call(call)
+    # Leaving the block sends {"type": "hangup"} and closes the connection.
+    await _abandoned(phone, queued["id"], auth)
+
+
+async def test_a_caller_who_vanishes_from_the_queue_has_abandoned(phone: RunningStack) -> None:
+    auth = desk_login(phone.gateway, "sam")
+    call = CallClient(_url(phone), caller_id="+44 20 7946 0022", language="en")
+    await call.__aenter__()
+    try:
+        queued = await _queue_a_call(call)
+    finally:
+        call._ws.transport.abort()  # no hangup frame, no closing handshake: the line just drops
+        if call._receiver:
+            call._receiver.cancel()
+    await _abandoned(phone, queued["id"], auth)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,11 @@ the routing hints), then the assistant. Reprompts on no input and on no match, t
 transfer (or a polite end); barge-in stops playback when the caller speaks or presses a
 key; after a handoff the caller hears the queue position, hold prompts, and the agent's
 typed replies spoken.
+
+Card numbers (PCI data) are never kept: the caller audio of an utterance that holds one is
+muted (``voice.card_guard``) before the recording is saved, the caller's client gets
+``transcript``/``partial`` texts with cards masked, and prompts are redacted before they
+are synthesised, so the bot's audio never speaks one.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol
 
-from voice import audio, menu, speech_text
+import pii
+from voice import audio, card_guard, menu, speech_text
 from voice.prompts import prompt
 from voice.screening import DtmfFloodDetector
 from voice.stt import AsyncRecognizer, GrammarError, NoSpeechModel, open_recognizer
@@ -30,7 +37,18 @@ from voice.tts import Synthesizer
 
 logger = logging.getLogger(__name__)
 
-LANGUAGE, MENU, BOT, QUEUED, WITH_AGENT, ENDED = "language", "menu", "bot", "queued", "with_agent", "ended"
+
+
+class CallState(StrEnum):
+    """Where the call is in its flow."""
+
+    LANGUAGE = "language"  # choosing the language
+    MENU = "menu"  # the IVR main menu
+    BOT = "bot"  # talking with the assistant
+    QUEUED = "queued"  # waiting for a person
+    WITH_AGENT = "with_agent"
+    ENDED = "ended"
+
 PLAYBACK_CHUNK_MS = 200
 # People read long numbers in groups with pauses; wait this long for the next group.
 DIGIT_GROUP_PAUSE_S = 2.5
@@ -114,13 +132,15 @@ class VoiceSession:
         self.settings = settings
         self._recognizer_factory = recognizer_factory or (lambda lang: default_recognizer(lang, settings.silence_ms))
         self.recognizer: Optional[AsyncRecognizer] = None
-        self.state = MENU if self.language_known else LANGUAGE
+        self.state = CallState.MENU if self.language_known else CallState.LANGUAGE
         self.inbound: "asyncio.Queue[Inbound]" = asyncio.Queue()
         self.ivr_path: List[str] = []
         self.ivr_choice: Optional[str] = None
         self.recording = settings.record
         self.caller_audio = bytearray()
         self.bot_audio = bytearray()
+        self.cards = card_guard.CardGuard()
+        self._utterance_start = 0  # where in caller_audio the next utterance's audio begins
         self.heard_anything = False
         self.no_input = 0
         self.no_match = 0
@@ -142,8 +162,8 @@ class VoiceSession:
     # ------------------------------------------------------------------ output
 
     async def say(self, text: str) -> None:
-        """Queue ``text`` to be spoken after what is already queued."""
-        text = text.strip()
+        """Queue ``text`` to be spoken after what is already queued (card numbers masked)."""
+        text = pii.redact_text(text.strip())
         if text:
             self.last_prompt = text
             await self._playback.put(text)
@@ -195,7 +215,7 @@ class VoiceSession:
             await self.say(prompt("greeting", self.language))
             await self.say(prompt("main_menu", self.language) if self.language_known
                            else prompt("language_menu", self.language))
-            while self.state != ENDED:
+            while self.state != CallState.ENDED:
                 item = await self._next(timeout=self._wait_budget())
                 if item is None:
                     await self._on_timer()
@@ -208,14 +228,15 @@ class VoiceSession:
                     await self._on_conversation_event(item.event)
                 elif item.kind == "hangup":
                     self.end_reason = self.end_reason or "caller_hung_up"
-                    self.state = ENDED
+                    self.state = CallState.ENDED
                 # A phone sends audio (silence too) all the time: timers are due between frames.
-                if self.state != ENDED:
+                if self.state != CallState.ENDED:
                     await self._on_timer()
             return self.end_reason or "ended"
         finally:
             player.cancel()
             await asyncio.gather(player, return_exceptions=True)
+            await self._check_last_words()
 
     async def _next(self, timeout: Optional[float]) -> Optional[Inbound]:
         try:
@@ -229,14 +250,14 @@ class VoiceSession:
             return max(0.05, self._digits_due - time.monotonic())
         if self._speaking or not self._playback.empty():
             return 0.25
-        if self.state in (QUEUED, WITH_AGENT):
+        if self.state in (CallState.QUEUED, CallState.WITH_AGENT):
             return 1.0
         return max(0.05, self._prompt_done_at + self.settings.no_input_seconds - time.monotonic())
 
     async def _open_recognizer(self) -> None:
         try:
             self.recognizer = await self._recognizer_factory(self.language)
-            if self.state == LANGUAGE:
+            if self.state == CallState.LANGUAGE:
                 await self._hint(menu.language_words())
             await self.out.event({"type": "event", "name": "stt", "engine": self.recognizer.engine, "language": self.language})
         except NoSpeechModel as missing:
@@ -253,7 +274,7 @@ class VoiceSession:
             await self.say(prompt("goodbye", self.language))
             await self._drain_playback()
         await self.out.event({"type": "event", "name": "ended", "reason": reason})
-        self.state = ENDED
+        self.state = CallState.ENDED
 
     async def _drain_playback(self) -> None:
         while self._speaking or not self._playback.empty():
@@ -264,12 +285,13 @@ class VoiceSession:
     async def _on_timer(self) -> None:
         if self._digits and time.monotonic() >= self._digits_due:
             number, self._digits = "".join(self._digits), []
+            self._mute(self.cards.number_done(number))
             await self._bot_turn(number, None)
             return
         if self._speaking or not self._playback.empty() or self._digits:
             return
-        if self.state in (QUEUED, WITH_AGENT):
-            if self.state == QUEUED and time.monotonic() - self._last_hold >= self.settings.hold_interval_seconds:
+        if self.state in (CallState.QUEUED, CallState.WITH_AGENT):
+            if self.state == CallState.QUEUED and time.monotonic() - self._last_hold >= self.settings.hold_interval_seconds:
                 self._last_hold = time.monotonic()
                 await self.say(prompt("hold", self.language))
             return
@@ -296,6 +318,7 @@ class VoiceSession:
     # ------------------------------------------------------------------ caller input
 
     async def _on_audio(self, pcm: bytes) -> None:
+        chunk_start = len(self.caller_audio)
         if self.recording:
             self.caller_audio += pcm
         if self._detector.update(pcm):
@@ -311,11 +334,15 @@ class VoiceSession:
         if not result.final:
             if result.text:
                 self._hold_digits()
-            await self.out.event({"type": "partial", "text": result.text})
+            await self.out.event({"type": "partial", "text": self.cards.shown(result.text)})
             return
         self._detector.reset()
-        await self.out.event({"type": "transcript", "text": result.text})
+        await self.out.event({"type": "transcript", "text": self.cards.shown(result.text)})
         if result.text.strip():
+            self._mute(self.cards.heard(result.text.strip(), self._utterance_start, len(self.caller_audio)))
+            # The endpoint fell somewhere in this chunk, so the next utterance may start in it
+            # (an empty result ends no utterance: its audio joins the next one's range).
+            self._utterance_start = chunk_start
             self.heard_anything = True
             self.no_input = 0
             await self._on_utterance(result.text.strip())
@@ -334,7 +361,7 @@ class VoiceSession:
             self.no_match = 0
             await self._exhausted("no_match")
             return
-        reprompt = prompt("main_menu", self.language) if self.state == MENU else self.last_prompt
+        reprompt = prompt("main_menu", self.language) if self.state == CallState.MENU else self.last_prompt
         await self.say(prompt("no_match", self.language) + " " + reprompt)
 
     async def _on_dtmf(self, digit: str) -> None:
@@ -345,25 +372,25 @@ class VoiceSession:
             return
         await self.barge_in("dtmf")
         self.no_input = 0
-        if digit == "*" and self.state in (LANGUAGE, MENU) and self.recording:
+        if digit == "*" and self.state in (CallState.LANGUAGE, CallState.MENU) and self.recording:
             await self._stop_recording()
-        elif self.state == LANGUAGE:
+        elif self.state == CallState.LANGUAGE:
             await self._choose_language(digit)
-        elif self.state == MENU:
+        elif self.state == CallState.MENU:
             await self._choose_menu(digit)
-        elif self.state == BOT and self.last_buttons:
+        elif self.state == CallState.BOT and self.last_buttons:
             choice = speech_text.choice_for(digit, self.last_buttons)
             await (self._bot_turn(choice, f"key:{digit}") if choice else self._on_no_match())
-        elif self.state == BOT and digit == "0":
+        elif self.state == CallState.BOT and digit == "0":
             await self._bot_turn("/request_human", "key:0")
-        elif self.state == BOT:
+        elif self.state == CallState.BOT:
             await self._bot_turn(digit, f"key:{digit}")
 
     async def _on_utterance(self, text: str) -> None:
         self.no_match = 0
-        if self.state == LANGUAGE:
+        if self.state == CallState.LANGUAGE:
             await self._choose_language(text)
-        elif self.state == MENU:
+        elif self.state == CallState.MENU:
             if "no recording" in text.lower() and self.recording:
                 await self._stop_recording()
                 return
@@ -371,17 +398,42 @@ class VoiceSession:
             if choice is not None:
                 await self._choose_menu(choice.key, spoken=True)
             else:  # free speech at the menu goes straight to the assistant
-                self.state = BOT
+                self.state = CallState.BOT
                 self.ivr_path.append("menu:speech")
                 await self._bot_turn(text, None)
-        elif self.state == BOT and self.last_buttons:
+        elif self.state == CallState.BOT and self.last_buttons:
             choice = speech_text.choice_for(text, self.last_buttons)
             await self._bot_turn(choice or speech_text.spoken_digits(text), None)
-        elif self.state == BOT and self.collecting_digits and speech_text.spoken_digits(text).isdigit():
+        elif self.state == CallState.BOT and self.collecting_digits and speech_text.spoken_digits(text).isdigit():
             self._digits.append(speech_text.spoken_digits(text))  # more groups may follow
+            self.cards.digit_group()
             self._digits_due = time.monotonic() + DIGIT_GROUP_PAUSE_S
         else:
             await self._bot_turn(speech_text.spoken_digits(text), None)
+
+    def _mute(self, ranges: List[card_guard.Range]) -> None:
+        """Silence caller audio that held a card number (the log says how much, never what)."""
+        if ranges and self.recording:
+            muted = card_guard.mute(self.caller_audio, ranges)
+            seconds = muted / (audio.SAMPLE_RATE * audio.SAMPLE_WIDTH)
+            logger.info("muted %.1f s of caller audio holding a card number", seconds)
+
+    async def _check_last_words(self) -> None:
+        """The call is over: what the recogniser still held (a caller may hang up mid-number)
+        and a number still being collected are checked for a card too."""
+        if self.recognizer is not None and self.recording:
+            try:
+                text = (await self.recognizer.finish()).text.strip()
+            except Exception:  # noqa: BLE001 - the call is over; the check is best effort
+                logger.exception("could not flush the recogniser of the call from %s", self.caller_id)
+                text = ""
+            if text:
+                self._mute(self.cards.heard(text, self._utterance_start, len(self.caller_audio)))
+                if self._digits and speech_text.spoken_digits(text).isdigit():
+                    self._digits.append(speech_text.spoken_digits(text))
+                    self.cards.digit_group()
+        if self._digits:
+            self._mute(self.cards.number_done("".join(self._digits)))
 
     async def _stop_recording(self) -> None:
         self.recording = False
@@ -389,7 +441,7 @@ class VoiceSession:
         self.bot_audio.clear()
         await self.out.event({"type": "event", "name": "recording", "consent": False})
         await self.say(prompt("recording_off", self.language))
-        await self.say(prompt("main_menu" if self.state == MENU else "language_menu", self.language))
+        await self.say(prompt("main_menu" if self.state == CallState.MENU else "language_menu", self.language))
 
     async def _choose_language(self, key_or_words: str) -> None:
         language = menu.language_choice(key_or_words)
@@ -398,7 +450,7 @@ class VoiceSession:
             return
         self.language = language
         self.ivr_path.append(f"language:{language}")
-        self.state = MENU
+        self.state = CallState.MENU
         await self.out.event({"type": "event", "name": "language", "language": language})
         await self._open_recognizer()
         await self.say(prompt("main_menu", self.language))
@@ -410,7 +462,7 @@ class VoiceSession:
             return
         self.ivr_choice = choice.key
         self.ivr_path.append(f"menu:{choice.key}")
-        self.state = BOT
+        self.state = CallState.BOT
         await self.out.event({"type": "event", "name": "menu", "key": choice.key, "intent": choice.intent,
                               "by": "speech" if spoken else "dtmf"})
         await self._bot_turn(f"/{choice.intent}", None)
@@ -433,8 +485,8 @@ class VoiceSession:
             logger.error("turn failed on call from %s: %s", self.caller_id, error)
             await self.say(prompt("no_match", self.language))
             return
-        if handoff is not None and self.state not in (QUEUED, WITH_AGENT):
-            self.state = WITH_AGENT if handoff.get("status") == "assigned" else QUEUED
+        if handoff is not None and self.state not in (CallState.QUEUED, CallState.WITH_AGENT):
+            self.state = CallState.WITH_AGENT if handoff.get("status") == "assigned" else CallState.QUEUED
             self._last_hold = time.monotonic()
             await self.out.event({"type": "event", "name": "queued", **handoff})
             if handoff.get("position"):
@@ -443,7 +495,7 @@ class VoiceSession:
 
     async def _set_grammar(self) -> None:
         """Digit hints while the assistant asks for a number, free speech otherwise."""
-        if self.recognizer is None or self.state != BOT:
+        if self.recognizer is None or self.state != CallState.BOT:
             return
         slot = await self.conversation.requested_slot()
         self.collecting_digits = slot in DIGIT_SLOTS
@@ -464,7 +516,7 @@ class VoiceSession:
         kind = event.get("type")
         if kind == "message" and event.get("role") in ("bot", "agent") and event.get("text") is not None:
             self.last_buttons = event.get("buttons") or []
-            if self.last_buttons and self.recognizer is not None and self.state == BOT:
+            if self.last_buttons and self.recognizer is not None and self.state == CallState.BOT:
                 # A menu or a yes/no question: hint the button words and their numbers.
                 await self._hint(speech_text.button_grammar(self.last_buttons))
             await self.say(speech_text.speakable(event, self.language))
@@ -472,8 +524,8 @@ class VoiceSession:
             status = event.get("status")
             await self.out.event({"type": "event", "name": f"handoff_{status}", **event})
             if status == "assigned":
-                self.state = WITH_AGENT
+                self.state = CallState.WITH_AGENT
             elif status in ("closed", "handed_back", "abandoned"):
-                self.state = BOT
-        elif kind == "queue" and self.state == QUEUED:
+                self.state = CallState.BOT
+        elif kind == "queue" and self.state == CallState.QUEUED:
             await self.out.event({"type": "event", "name": "queue", **event})
