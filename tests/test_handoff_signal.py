@@ -4,7 +4,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import ActionHandoff
-from bot.handoff import split_handoff
+from bot.handoff_signal import split_handoff
 
 
 def _tracker(slots=None) -> Tracker:
