@@ -15,7 +15,6 @@ pieces (``metadata["switchboard"]["card_pieces"]``), so its tracker store masks 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List
@@ -25,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Conversation, Handoff, Message
 from pii import (
-    MASK_CVV, MASK_EXPIRY, MASK_PART, digit_tokens, find_split_card, redact_piece, redact_text, redact_value,
+    MASK_PART, digit_tokens, find_split_card, redact_follow_up, redact_piece, redact_text, redact_value,
 )
 
 __all__ = ["RedactedTurn", "redact_customer_turn", "redact_text", "redact_value"]
@@ -34,8 +33,6 @@ __all__ = ["RedactedTurn", "redact_customer_turn", "redact_text", "redact_value"
 PIECES_LOOKBACK = 6
 PIECES_WINDOW = timedelta(minutes=10)
 CARD_MASK = "[card ending "
-_SECURITY_CODE_ALONE = re.compile(r"\s*\d{3,4}\s*[.!]?\s*")
-_EXPIRY_ALONE = re.compile(r"\s*(0?[1-9]|1[0-2])\s*[/.\-]\s*(\d{2}|\d{4})\s*")
 METADATA_KEY = "switchboard"  # the gateway's own keys in the metadata Rasa receives
 CLIENT_FORBIDDEN = (METADATA_KEY, "is_external")
 
@@ -79,7 +76,8 @@ async def redact_customer_turn(session: AsyncSession, conversation: Conversation
     previous = await _recent_customer_messages(session, conversation)
     split = find_split_card([m.text or "" for m in previous], text)
     if split is None:
-        masked = _after_a_card(text) if previous and CARD_MASK in (previous[-1].text or "") else redact_text(text)
+        after_card = bool(previous) and CARD_MASK in (previous[-1].text or "")
+        masked = redact_follow_up(text) if after_card else redact_text(text)
         return RedactedTurn(masked, removed=masked != text)
     originals: Dict[str, str] = {}
     fragments: List[str] = []
@@ -112,16 +110,6 @@ async def _mask_echoes(session: AsyncSession, conversation: Conversation, since_
         for fragment in fragments:
             text = text.replace(fragment, MASK_PART)
         message.text = text
-
-
-def _after_a_card(text: str) -> str:
-    """The message right after one that held a card: on its own, a 3-4 digit group is its security
-    code and a month/year its expiry."""
-    if _SECURITY_CODE_ALONE.fullmatch(text):
-        return MASK_CVV
-    if _EXPIRY_ALONE.fullmatch(text):
-        return MASK_EXPIRY
-    return redact_text(text)
 
 
 def rasa_metadata(metadata: Dict[str, Any], turn: RedactedTurn, channel: str, external_id: str) -> Dict[str, Any]:

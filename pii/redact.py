@@ -402,6 +402,20 @@ def _only_separators(text: str) -> bool:
     return all(map(is_separator, text))
 
 
+def redact_follow_up(text: str) -> str:
+    """The message right after one that held a card: on its own, a 3-4 digit group is that card's
+    security code and a month/year its expiry; anything else is redacted as usual."""
+    tokens = digit_tokens(text)
+    alone = (bool(tokens) and all(t.kind == "digits" for t in tokens)
+             and _only_separators(text[: tokens[0].start]) and _only_separators(text[tokens[-1].end :]))
+    if alone and len(tokens) == 1 and 3 <= len(tokens[0].digits) <= 4:
+        return MASK_CVV
+    if alone and len(tokens) == 2 and is_expiry_pair(tokens[0].digits, text[tokens[0].end : tokens[1].start],
+                                                     tokens[1].digits):
+        return MASK_EXPIRY
+    return redact_text(text)
+
+
 def _run_from(text: str, tokens: Sequence[DigitToken], first: int) -> List[DigitToken]:
     """The tokens from ``first`` on that are joined to it by separator gaps."""
     run = [tokens[first]]

@@ -9,6 +9,7 @@ import pytest
 
 import pii
 from pii import (
+    redact_follow_up,
     MASK_PART,
     SplitCard,
     contains_card,
@@ -320,3 +321,12 @@ def test_strip_annotations() -> None:
     assert strip("my account is [100019021001803](account_number)") == "my account is 100019021001803"
     assert strip('it is [Fibre 500]{"entity": "plan", "role": "to"} ok') == "it is Fibre 500 ok"
     assert strip('[a](b) and [c]{"entity": "d"}') == "a and c"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("123", MASK_CVV), (" 4567. ", MASK_CVV), ("12/27", MASK_EXPIRY), ("09 / 2028", MASK_EXPIRY),
+    ("12345", "12345"), ("13/27", "13/27"), ("what is 12 plus 30?", "what is 12 plus 30?"), ("one", "one"),
+    ("card 4111 1111 1111 1111", "card [card ending 1111]"),
+])
+def test_a_follow_up_to_a_card_alone_is_its_code_or_expiry(text, expected) -> None:
+    assert redact_follow_up(text) == expected
