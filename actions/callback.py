@@ -3,7 +3,7 @@ callback queue."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -12,32 +12,8 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.language import language_of
-from pii import contains_card, is_card_number
 from actions.store import customer_store
-
-# Without a country code, numbers are read as from the customer's language's country.
-REGION_FOR_LANGUAGE = {"en": "GB", "fr": "FR", "ro": "RO", "uk": "UA", "lt": "LT", "zh": "CN"}
-
-
-def normalise_phone(text: Any, language: str) -> Optional[str]:
-    """The number in E.164 form when it is a possible phone number, else None.
-
-    A payment card number is never a phone number here (it must not be stored in a ticket
-    or read back), even in the rare case that its digits could be dialled.
-    """
-    import phonenumbers
-
-    raw = str(text or "").strip()
-    if "[card ending" in raw or contains_card(raw) or (is_card_number("".join(c for c in raw if c.isdigit())) and not raw.startswith("+")):
-        return None
-    try:
-        number = phonenumbers.parse(str(text or ""), REGION_FOR_LANGUAGE.get(language, "GB"))
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
+from pii.phones import normalise_phone
 
 class ValidateCallbackForm(FormValidationAction):
     """Check the phone number; the time is free text."""

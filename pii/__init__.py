@@ -1,7 +1,7 @@
 """Payment card numbers in text: find them (:mod:`pii.cards`) and mask them (:mod:`pii.redact`).
 
-Pure and standard-library only, so the gateway, the tracker store, the voice recorder
-and the action server can all import it.
+Pure and standard-library only (``pii.phones`` adds ``phonenumbers``), so the gateway, the
+tracker store, the voice recorder and the action server can all import it.
 """
 
 from pii.cards import CardMatch, DigitToken, digit_tokens, find_cards, is_card_number, luhn_valid
