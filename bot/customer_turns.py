@@ -8,7 +8,6 @@ the conversation, execute a handoff if Rasa signals one, and publish what happen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 from bot.conversations import add_bot_replies, add_message, add_notice, get_or_open, message_event, stored_sender
@@ -19,6 +18,7 @@ from bot.events import Outbox, agent_topic, conversation_topic
 from bot.handoff_signal import split_handoff
 from bot.handoffs import active_handoff, public_status, queue_position
 from bot.lifecycle import open_handoff
+from bot.presence import customer_seen
 from bot.redaction import rasa_metadata, redact_customer_turn, redact_value
 from bot.services import Services
 from bot.states import ConversationStatus, HandoffStatus
@@ -71,7 +71,7 @@ async def customer_turn(
     outbox = Outbox()
     async with services.sessions() as session, session.begin():
         conversation = await get_or_open(session, channel, sender)
-        conversation.customer_seen_at = datetime.now(timezone.utc)
+        customer_seen(conversation)
         turn = await redact_customer_turn(session, conversation, text)
         with_people = conversation.status == ConversationStatus.HUMAN
         current = await active_handoff(session, conversation.id) if with_people else None

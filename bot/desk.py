@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
 
-from bot.access import require_holder, visible_handoff, visible_queues
+from bot.access import MAX_ID, require_holder, visible_handoff, visible_queues
 from bot.conversations import add_bot_replies, add_message, list_messages, message_event
 from bot.db.models import Agent, Conversation, Handoff
 from bot.dispatch import auto_assign
@@ -183,12 +183,10 @@ async def transfer(services: Services, agent: Agent, handoff_id: int, note: str,
         handoff = await visible_handoff(session, me, services.routing, handoff_id)
         if (queue is None) == (colleague_id is None):
             raise ApiError(400, "invalid_field", "Give either 'queue' or 'agent_id'.")
-        if queue is not None and queue not in services.routing.queues:
-            raise ApiError(400, "invalid_field", f"Unknown queue {queue[:40]!r}; GET /api/queues lists yours.")
         if queue is not None:
             await transfer_to_queue(session, handoff, me, queue, note, services.routing, outbox)
         else:
-            colleague = await session.get(Agent, colleague_id) if colleague_id and 0 < colleague_id < 2**63 else None
+            colleague = await session.get(Agent, colleague_id) if 0 < colleague_id <= MAX_ID else None
             if colleague is None:
                 raise ApiError(400, "invalid_field", f"There is no agent {colleague_id}.")
             await transfer_to_agent(session, handoff, me, colleague, note, services.routing, outbox, override)

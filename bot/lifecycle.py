@@ -332,7 +332,7 @@ async def transfer_to_queue(session: AsyncSession, handoff: Handoff, actor: Agen
     """Put the conversation back in line in ``queue`` with a note for whoever takes it."""
     _require_holder(handoff, actor, Transition.TRANSFER_TO_QUEUE)
     if queue not in routing.queues:
-        raise ApiError(400, "invalid_field", f"Unknown queue {queue[:40]!r}.")
+        raise ApiError(400, "invalid_field", f"Unknown queue {queue[:40]!r}; GET /api/queues lists yours.")
     settings = routing.queues[queue]
     previous = handoff.agent_id
     await _move(

@@ -22,9 +22,9 @@ from typing import List, Optional
 
 from sqlalchemy import select
 
+from bot.conversations import add_message, message_event
 from bot.db.models import Conversation, Handoff
 from bot.events import Outbox, agent_topic
-from bot.conversations import add_message, message_event
 from bot.handoffs import active_handoff
 from bot.lifecycle import AbandonReason, abandon
 from bot.services import Services

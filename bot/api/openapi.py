@@ -14,7 +14,10 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from bot.access import MAX_ID
+from bot.access import MAX_ID, OVERSEERS
+from bot.auth import ROLES
+from bot.lifecycle import DISPOSITIONS, WRAP_UP_MAX_CHARS
+from bot.states import HandoffStatus, Presence
 from bot.api.request_body import MAX_JSON_DEPTH
 from bot.services import services_of
 from bot.settings import DEFAULT_MAX_MESSAGE_CHARS
@@ -22,8 +25,7 @@ from switchboard.languages import LANGUAGES
 
 bp = Blueprint("openapi", url_prefix="/api")
 
-ALL_ROLES = ("agent", "supervisor", "admin")
-OVERSEERS = ("supervisor", "admin")
+ALL_ROLES = ROLES
 BEARER = [{"bearer": []}]
 
 
@@ -54,7 +56,7 @@ SCHEMAS: Dict[str, Any] = {
     "Reply": _object({"text": {"type": "string", "nullable": True},
                       "buttons": {"type": "array", "items": {"type": "object"}}}),
     "QueueStatus": _object({
-        "id": ID, "status": {"type": "string", "enum": ["queued", "assigned", "closed", "handed_back", "abandoned"]},
+        "id": ID, "status": {"type": "string", "enum": list(HandoffStatus)},
         "queue": {"type": "string"}, "reason": {"type": "string"}, "position": {"type": "integer", "nullable": True},
         "estimated_wait_seconds": {"type": "integer", "minimum": 0}, "open": {"type": "boolean"},
     }, ["id", "status", "queue"]),
@@ -72,7 +74,7 @@ SCHEMAS: Dict[str, Any] = {
         "id": ID, "username": {"type": "string"}, "display_name": {"type": "string"},
         "role": {"type": "string", "enum": list(ALL_ROLES)}, "skills": {"type": "array", "items": {"type": "string"}},
         "languages": {"type": "array", "items": {"type": "string"}}, "senior": {"type": "boolean"},
-        "site": {"type": "string"}, "presence": {"type": "string", "enum": ["available", "away", "offline"]},
+        "site": {"type": "string"}, "presence": {"type": "string", "enum": list(Presence)},
         "capacity": {"type": "integer", "minimum": 0},
     }, ["id", "username", "role", "presence"]),
     "Handoff": _object({
@@ -157,7 +159,7 @@ def spec(max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> Dict[str, Any]:
         "/api/auth/logout": {"post": _op("End this session (its desk websockets close)", "204")},
         "/api/me": {"get": _op("The logged-in agent", "200", _ref("Agent"))},
         "/api/me/presence": {"put": _op("Set presence", "200", _ref("Agent"), _object(
-            {"presence": {"type": "string", "enum": ["available", "away", "offline"]}}, ["presence"]))},
+            {"presence": {"type": "string", "enum": list(Presence)}}, ["presence"]))},
         "/api/me/handoffs": {"get": _op("The conversations this agent holds", "200",
                                         _object({"handoffs": {"type": "array", "items": {"type": "object"}}}))},
         "/api/agents": {"get": _op("Colleagues to transfer to (name, presence, skills, languages)", "200",
@@ -191,9 +193,8 @@ def spec(max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> Dict[str, Any]:
             "Close with a disposition; the bot resumes for the survey", "200",
             _object({"id": ID, "status": {"type": "string"}, "disposition": {"type": "string"},
                      "bot_replies": {"type": "integer"}}),
-            _object({"disposition": {"type": "string", "enum": ["resolved", "not_resolved", "follow_up_needed",
-                                                                 "callback_scheduled", "spam"]},
-                     "wrap_up": {"type": "string", "maxLength": 4000}}, ["disposition"]),
+            _object({"disposition": {"type": "string", "enum": list(DISPOSITIONS)},
+                     "wrap_up": {"type": "string", "maxLength": WRAP_UP_MAX_CHARS}}, ["disposition"]),
             errors=(409,), **handoff_op)},
         "/api/handoffs/{handoff_id}/typing": {"post": _op("The agent is typing (shown to the customer)", "200",
                                                           _object({"ok": {"type": "boolean"}}), errors=(409,),

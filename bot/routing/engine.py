@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from bot.routing.config import RoutingConfig, SiteConfig
@@ -150,22 +150,11 @@ def _matching(agents: Sequence[AgentView], skills: Sequence[str], language: str,
     return sorted(candidates, key=lambda a: (a.active_chats / a.capacity, a.id))
 
 
-def eligible_agents(
-    decision: RoutingDecision,
-    config: RoutingConfig,
-    agents: Sequence[AgentView],
-    waited_seconds: float = 0.0,
-) -> Tuple[List[AgentView], List[str]]:
-    """The agents who may take the conversation now, least busy first, and the overflow steps taken.
-
-    Agents who match strictly come first; only when none is free do the overflow rules, in
-    order, widen the skills, the language and (last) drop the senior requirement.
-    """
-    steps: List[str] = []
-    skills, language = [decision.skill], decision.language
-    found = _matching(agents, skills, language, decision.senior_required, decision)
-    if found:
-        return found, steps
+def _widenings(decision: RoutingDecision, config: RoutingConfig,
+               waited_seconds: float) -> Iterator[Tuple[List[str], str, List[str]]]:
+    """(skills, language, steps so far) to try in order: the strict match, then each overflow rule that applies."""
+    skills, language, steps = [decision.skill], decision.language, []
+    yield list(skills), language, list(steps)
     for rule in config.overflow:
         if rule.from_queue and rule.from_queue == decision.queue and waited_seconds >= rule.only_after_seconds:
             skills.append(config.queues[rule.to].skill)
@@ -175,8 +164,25 @@ def eligible_agents(
             steps.append(f"language overflow {decision.language} -> {language}")
         else:
             continue
+        yield list(skills), language, list(steps)
+
+
+def eligible_agents(
+    decision: RoutingDecision,
+    config: RoutingConfig,
+    agents: Sequence[AgentView],
+    waited_seconds: float = 0.0,
+) -> Tuple[List[AgentView], List[str]]:
+    """The agents who may take the conversation now, least busy first, and the overflow steps taken.
+
+    Agents who match strictly come first; only when none is free do the overflow rules, in
+    order, widen the skills, the language and (last, within an overflow step) drop the senior
+    requirement.
+    """
+    steps: List[str] = []
+    for skills, language, steps in _widenings(decision, config, waited_seconds):
         found = _matching(agents, skills, language, decision.senior_required, decision)
-        if not found and decision.senior_required:
+        if not found and steps and decision.senior_required:
             found = _matching(agents, skills, language, False, decision)
             if found:
                 steps.append("no senior agent free: any agent")
