@@ -72,7 +72,14 @@ async def _mask_in_context(session: AsyncSession, conversation: Conversation, or
 
 
 async def redact_customer_turn(session: AsyncSession, conversation: Conversation, text: str) -> RedactedTurn:
-    """``text`` with card data masked; earlier stored pieces of a split card masked in place."""
+    """``text`` with card data masked; earlier stored pieces of a split card masked in place.
+
+    The earlier messages matter only to a text with digits in it (the last piece of a card,
+    or the code or expiry after one), so most turns need no look back.
+    """
+    if not digit_tokens(text):
+        masked = redact_text(text)
+        return RedactedTurn(masked, removed=masked != text)
     previous = await _recent_customer_messages(session, conversation)
     split = find_split_card([m.text or "" for m in previous], text)
     if split is None:

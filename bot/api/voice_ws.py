@@ -22,7 +22,7 @@ import asyncio
 import logging
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -81,7 +81,7 @@ class GatewayConversation:
         self.sender = sender
         self.session = session
         self.conversation_id: Optional[str] = None
-        self._tasks: list = []
+        self._tasks: List["asyncio.Task[None]"] = []
         self._subscription: Optional[Subscription] = None
 
     async def follow(self) -> str:
