@@ -23,17 +23,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Conversation, Handoff, Message
-from pii import (
-    MASK_PART, digit_tokens, find_split_card, redact_follow_up, redact_piece, redact_text, redact_value,
-)
+from pii import digit_tokens, find_split_card, redact_follow_up, redact_piece, redact_text, redact_value
+from pii.redact import MAX_PIECES, PIECES_KEY, SIGNAL_KEY, PieceRun, mask_echoes, piece_run
 
 __all__ = ["RedactedTurn", "redact_customer_turn", "redact_text", "redact_value"]
 
-# How far back a card number typed in pieces is looked for.
-PIECES_LOOKBACK = 6
+# How far back a card number typed in pieces is looked for (the contract with Rasa's store).
+PIECES_LOOKBACK = MAX_PIECES
 PIECES_WINDOW = timedelta(minutes=10)
 CARD_MASK = "[card ending "
-METADATA_KEY = "switchboard"  # the gateway's own keys in the metadata Rasa receives
+METADATA_KEY = SIGNAL_KEY  # the gateway's own keys in the metadata Rasa receives
 CLIENT_FORBIDDEN = (METADATA_KEY, "is_external")
 
 
@@ -87,36 +86,35 @@ async def redact_customer_turn(session: AsyncSession, conversation: Conversation
         masked = redact_follow_up(text) if after_card else redact_text(text)
         return RedactedTurn(masked, removed=masked != text)
     originals: Dict[str, str] = {}
-    fragments: List[str] = []
+    runs: List[PieceRun] = []
     sent = 0
     for index in split.pieces:
         message = previous[index]
         original = message.text or ""
-        tokens = digit_tokens(original)
-        if tokens:
-            fragments.append(original[tokens[0].start:tokens[-1].end])
+        run = piece_run(original)
+        if run is not None:
+            runs.append(run)
         originals[original] = message.text = redact_piece(original)
         if (message.payload or {}).get("handled_by") == "bot":
             sent += 1
-    await _mask_echoes(session, conversation, previous[split.pieces[0]].id, fragments)
+    await _mask_echoes(session, conversation, previous[split.pieces[0]].id, runs)
     await _mask_in_context(session, conversation, originals)
     return RedactedTurn(split.text, sent, removed=True)
 
 
-async def _mask_echoes(session: AsyncSession, conversation: Conversation, since_id: int, fragments: List[str]) -> None:
-    """Replies after the first piece may have repeated a piece ("I found no account 4111 1111")."""
-    fragments = [f for f in fragments if f.strip()]
-    if not fragments:
+async def _mask_echoes(session: AsyncSession, conversation: Conversation, since_id: int,
+                       runs: List[PieceRun]) -> None:
+    """Replies after the first piece may have repeated a piece ("I found no account 4111 1111"):
+    the same rule as Rasa's tracker store (:func:`pii.redact.mask_echoes`)."""
+    if not runs:
         return
     rows = await session.execute(
         select(Message).where(Message.conversation_id == conversation.id, Message.id > since_id,
                               Message.role != "customer")
     )
     for message in rows.scalars():
-        text = message.text or ""
-        for fragment in fragments:
-            text = text.replace(fragment, MASK_PART)
-        message.text = text
+        if message.text:
+            message.text = mask_echoes(message.text, runs)
 
 
 def rasa_metadata(metadata: Dict[str, Any], turn: RedactedTurn, channel: str, external_id: str) -> Dict[str, Any]:
@@ -128,5 +126,5 @@ def rasa_metadata(metadata: Dict[str, Any], turn: RedactedTurn, channel: str, ex
     forwarded = {k: v for k, v in metadata.items() if k not in CLIENT_FORBIDDEN}
     forwarded.update(channel=channel, external_id=external_id)
     if turn.pieces_sent_to_rasa:
-        forwarded[METADATA_KEY] = {"card_pieces": turn.pieces_sent_to_rasa}
+        forwarded[METADATA_KEY] = {PIECES_KEY: turn.pieces_sent_to_rasa}
     return forwarded

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from rasa.core.brokers.broker import EventBroker
@@ -35,21 +34,16 @@ from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from pii import MASK_PART, digit_tokens, redact_piece, redact_value
-from pii.cards import is_separator, is_separator_gap
+from pii import redact_piece, redact_value
+from pii.redact import MAX_PIECES, PIECES_KEY, SIGNAL_KEY, PieceRun, mask_echoes, piece_run
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["MAX_PIECES", "METADATA_KEY", "PIECES_KEY", "RedactingSQLTrackerStore", "card_pieces"]
+__all__ = ["RedactingSQLTrackerStore", "card_pieces"]
 
 logger = logging.getLogger(__name__)
 
-#: The gateway's own keys in a user message's metadata (``bot.redaction.METADATA_KEY``).
-METADATA_KEY = "switchboard"
-PIECES_KEY = "card_pieces"
-#: The gateway looks back at most this many messages (``bot.redaction.PIECES_LOOKBACK``).
-MAX_PIECES = 6
 
 #: Keys whose values are identifiers, names or numbers of Rasa's, never customer text.
 _STRUCTURAL_KEYS = frozenset(
@@ -59,17 +53,7 @@ _STRUCTURAL_KEYS = frozenset(
         "model_id", "assistant_id",
     }
 )
-#: A piece, or a part of one, shorter than this is masked only where it is all of a group.
-_MIN_CONTAINED = 4
 _BATCH = 20
-
-
-@dataclass(frozen=True)
-class _Run:
-    """The digit groups at the end of a piece: as typed, and as ASCII digits."""
-
-    text: str
-    digits: str
 
 
 def card_pieces(data: Dict[str, Any]) -> int:
@@ -79,9 +63,9 @@ def card_pieces(data: Dict[str, Any]) -> int:
     counts; anything else is logged and ignored.
     """
     metadata = data.get("metadata")
-    if not isinstance(metadata, dict) or METADATA_KEY not in metadata:
+    if not isinstance(metadata, dict) or SIGNAL_KEY not in metadata:
         return 0
-    ours = metadata[METADATA_KEY]
+    ours = metadata[SIGNAL_KEY]
     if isinstance(ours, dict) and PIECES_KEY not in ours:
         return 0
     value = ours.get(PIECES_KEY) if isinstance(ours, dict) else ours
@@ -89,7 +73,7 @@ def card_pieces(data: Dict[str, Any]) -> int:
         return value
     shown = value if type(value) is int else type(value).__name__  # never the value of a str or dict
     logger.warning(
-        "Ignoring metadata %s.%s: expected an int from 1 to %d, got %s.", METADATA_KEY, PIECES_KEY, MAX_PIECES, shown
+        "Ignoring metadata %s.%s: expected an int from 1 to %d, got %s.", SIGNAL_KEY, PIECES_KEY, MAX_PIECES, shown
     )
     return 0
 
@@ -104,59 +88,14 @@ def _is_external(data: Dict[str, Any]) -> bool:
     return bool(intent) and data.get("text") == f"{EXTERNAL_MESSAGE_PREFIX}{intent}"
 
 
-def _trailing_run(text: str) -> Optional[_Run]:
-    """The digit groups a piece ends with (what :func:`pii.redact_piece` masks), if any."""
-    tokens = digit_tokens(text)
-    if not tokens or not all(map(is_separator, text[tokens[-1].end :])):
-        return None
-    first = len(tokens) - 1
-    while first > 0 and is_separator_gap(text[tokens[first - 1].end : tokens[first].start]):
-        first -= 1
-    run = tokens[first:]
-    return _Run(text[run[0].start : run[-1].end], "".join(t.digits for t in run))
-
-
-def _overlaps(digits: str, piece: str) -> bool:
-    """Digits that hold a piece, or a part of it (at least 4 digits long), or exactly it."""
-    if digits == piece:
-        return True
-    return (len(piece) >= _MIN_CONTAINED and piece in digits) or (len(digits) >= _MIN_CONTAINED and digits in piece)
-
-
-def _mask_runs_in_text(text: str, runs: Sequence[_Run]) -> str:
-    """``text`` with every group of digits that holds a piece's digits masked as MASK_PART.
-
-    The piece as typed is replaced wherever it appears; then each chain of digit groups
-    (joined by separators, any script or number words) is masked whose digits contain a
-    piece's digits, or are 4 or more of them in a row, or are exactly them.
-    """
-    for run in runs:
-        if run.text:
-            text = text.replace(run.text, MASK_PART)
-    tokens = digit_tokens(text)
-    spans: List[Tuple[int, int]] = []
-    k = 0
-    while k < len(tokens):
-        last = k
-        while last + 1 < len(tokens) and is_separator_gap(text[tokens[last].end : tokens[last + 1].start]):
-            last += 1
-        digits = "".join(t.digits for t in tokens[k : last + 1])
-        if any(_overlaps(digits, run.digits) for run in runs if run.digits):
-            spans.append((tokens[k].start, tokens[last].end))
-        k = last + 1
-    for start, end in reversed(spans):
-        text = text[:start] + MASK_PART + text[end:]
-    return text
-
-
-def _mask_runs(value: Any, runs: Sequence[_Run], key: Optional[str] = None) -> Any:
+def _mask_runs(value: Any, runs: Sequence[PieceRun], key: Optional[str] = None) -> Any:
     """A copy of an event's data with the pieces' digits masked in every text and number."""
     if key in _STRUCTURAL_KEYS:
         return value
     if isinstance(value, str):
-        return _mask_runs_in_text(value, runs)
+        return mask_echoes(value, runs)
     if isinstance(value, int) and not isinstance(value, bool):
-        masked = _mask_runs_in_text(str(value), runs)
+        masked = mask_echoes(str(value), runs)
         return value if masked == str(value) else masked
     if isinstance(value, dict):
         return {k: _mask_runs(v, runs, k if isinstance(k, str) else None) for k, v in value.items()}
@@ -165,14 +104,14 @@ def _mask_runs(value: Any, runs: Sequence[_Run], key: Optional[str] = None) -> A
     return value
 
 
-def _mask_piece(data: Dict[str, Any], runs: Sequence[_Run]) -> Dict[str, Any]:
+def _mask_piece(data: Dict[str, Any], runs: Sequence[PieceRun]) -> Dict[str, Any]:
     """A piece's user event: its text masked with :func:`pii.redact_piece`, its digits everywhere else."""
     masked = _mask_runs(data, runs)
     if isinstance(data.get("text"), str):
-        masked["text"] = _mask_runs_in_text(redact_piece(data["text"]), runs)
+        masked["text"] = mask_echoes(redact_piece(data["text"]), runs)
     parse_data = data.get("parse_data")
     if isinstance(parse_data, dict) and isinstance(parse_data.get("text"), str):
-        masked["parse_data"]["text"] = _mask_runs_in_text(redact_piece(parse_data["text"]), runs)
+        masked["parse_data"]["text"] = mask_echoes(redact_piece(parse_data["text"]), runs)
     return masked
 
 
@@ -264,10 +203,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                            count, len(pieces))
         if not pieces:
             return
-        runs: List[_Run] = []
+        runs: List[PieceRun] = []
         for _row, data in pieces:
             for text in (data.get("text"), (data.get("parse_data") or {}).get("text")):
-                run = _trailing_run(text) if isinstance(text, str) else None
+                run = piece_run(text) if isinstance(text, str) else None
                 if run is not None and run not in runs:
                     runs.append(run)
         for row, data in pieces:

@@ -499,3 +499,68 @@ def redact_piece(text: str) -> str:
     if run is None:
         return redact_text(text)
     return redact_text(text[: run[0].start]) + MASK_PART + text[run[-1].end :]
+
+
+# -- the split-card contract between the gateway and Rasa's tracker store -----------------------
+
+#: The gateway's own keys in the metadata of a user message Rasa receives.
+SIGNAL_KEY = "switchboard"
+#: ``metadata[SIGNAL_KEY][PIECES_KEY] = N``: the sender's N earlier user messages were pieces of a card.
+PIECES_KEY = "card_pieces"
+#: The gateway looks back at most this many messages for pieces.
+MAX_PIECES = 6
+#: A piece, or a part of one, shorter than this is masked only where it is all of a group.
+_MIN_CONTAINED = 4
+
+
+@dataclass(frozen=True)
+class PieceRun:
+    """The digit groups at the end of a piece: as typed, and as ASCII digits."""
+
+    text: str
+    digits: str
+
+
+def piece_run(text: str) -> Optional[PieceRun]:
+    """The digit groups a piece ends with (what :func:`redact_piece` masks), if any."""
+    tokens = digit_tokens(text)
+    if not tokens or not all(map(is_separator, text[tokens[-1].end :])):
+        return None
+    first = len(tokens) - 1
+    while first > 0 and is_separator_gap(text[tokens[first - 1].end : tokens[first].start]):
+        first -= 1
+    run = tokens[first:]
+    return PieceRun(text[run[0].start : run[-1].end], "".join(t.digits for t in run))
+
+
+def _overlaps(digits: str, piece: str) -> bool:
+    """Digits that hold a piece, or a part of it (at least 4 digits long), or exactly it."""
+    if digits == piece:
+        return True
+    return (len(piece) >= _MIN_CONTAINED and piece in digits) or (len(digits) >= _MIN_CONTAINED and digits in piece)
+
+
+def mask_echoes(text: str, runs: Sequence[PieceRun]) -> str:
+    """``text`` (a reply or slot after the pieces) with every group of digits that repeats a piece masked.
+
+    The piece as typed is replaced wherever it appears; then each chain of digit groups
+    (joined by separators, any script or number words) is masked whose digits contain a
+    piece's digits, or are 4 or more of them in a row, or are exactly them.
+    """
+    for run in runs:
+        if run.text:
+            text = text.replace(run.text, MASK_PART)
+    tokens = digit_tokens(text)
+    spans: List[Tuple[int, int]] = []
+    k = 0
+    while k < len(tokens):
+        last = k
+        while last + 1 < len(tokens) and is_separator_gap(text[tokens[last].end : tokens[last + 1].start]):
+            last += 1
+        digits = "".join(t.digits for t in tokens[k : last + 1])
+        if any(_overlaps(digits, run.digits) for run in runs if run.digits):
+            spans.append((tokens[k].start, tokens[last].end))
+        k = last + 1
+    for start, end in reversed(spans):
+        text = text[:start] + MASK_PART + text[end:]
+    return text

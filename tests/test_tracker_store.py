@@ -23,7 +23,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.tracker_store import MAX_PIECES, METADATA_KEY, PIECES_KEY, RedactingSQLTrackerStore
+from components.tracker_store import RedactingSQLTrackerStore
+from pii.redact import MAX_PIECES, PIECES_KEY
+from pii.redact import SIGNAL_KEY as METADATA_KEY
 from pii import MASK_PART, find_split_card, redact_piece, redact_value
 from switchboard import paths
 from tests.test_pii_properties import assert_no_card
