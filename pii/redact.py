@@ -540,6 +540,18 @@ def _overlaps(digits: str, piece: str) -> bool:
     return (len(piece) >= _MIN_CONTAINED and piece in digits) or (len(digits) >= _MIN_CONTAINED and digits in piece)
 
 
+def digit_chains(text: str) -> Iterator[Tuple[int, int, str]]:
+    """Each chain of digit groups joined by separators: (start, end, its ASCII digits)."""
+    tokens = digit_tokens(text)
+    k = 0
+    while k < len(tokens):
+        last = k
+        while last + 1 < len(tokens) and is_separator_gap(text[tokens[last].end : tokens[last + 1].start]):
+            last += 1
+        yield tokens[k].start, tokens[last].end, "".join(t.digits for t in tokens[k : last + 1])
+        k = last + 1
+
+
 def mask_echoes(text: str, runs: Sequence[PieceRun]) -> str:
     """``text`` (a reply or slot after the pieces) with every group of digits that repeats a piece masked.
 
@@ -550,17 +562,8 @@ def mask_echoes(text: str, runs: Sequence[PieceRun]) -> str:
     for run in runs:
         if run.text:
             text = text.replace(run.text, MASK_PART)
-    tokens = digit_tokens(text)
-    spans: List[Tuple[int, int]] = []
-    k = 0
-    while k < len(tokens):
-        last = k
-        while last + 1 < len(tokens) and is_separator_gap(text[tokens[last].end : tokens[last + 1].start]):
-            last += 1
-        digits = "".join(t.digits for t in tokens[k : last + 1])
-        if any(_overlaps(digits, run.digits) for run in runs if run.digits):
-            spans.append((tokens[k].start, tokens[last].end))
-        k = last + 1
+    spans = [(start, end) for start, end, digits in digit_chains(text)
+             if any(_overlaps(digits, run.digits) for run in runs if run.digits)]
     for start, end in reversed(spans):
         text = text[:start] + MASK_PART + text[end:]
     return text

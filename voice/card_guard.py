@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Deque, Iterable, List, Tuple
 
 import pii
-from pii.cards import is_separator_gap
+from pii.redact import digit_chains
 
 #: How many recent utterances a card read in groups may span.
 KEEP = 6
@@ -115,14 +115,10 @@ class CardGuard:
 def digit_runs(text: str) -> str:
     """``text`` with each run of spoken digits as one group: "card four one one one" ->
     "card 4111" (digits, number words in six languages, Chinese numerals)."""
-    tokens = pii.digit_tokens(text)
-    out, pos, k = [], 0, 0
-    while k < len(tokens):
-        last = k
-        while last + 1 < len(tokens) and is_separator_gap(text[tokens[last].end : tokens[last + 1].start]):
-            last += 1
-        out += [text[pos : tokens[k].start], "".join(t.digits for t in tokens[k : last + 1])]
-        pos, k = tokens[last].end, last + 1
+    out, pos = [], 0
+    for start, end, digits in digit_chains(text):
+        out += [text[pos:start], digits]
+        pos = end
     out.append(text[pos:])
     return "".join(out)
 
