@@ -172,14 +172,15 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
 
     # -- features -----------------------------------------------------------------
 
-    def _features(self, messages: List[Message]) -> sp.csr_matrix:
+    def _features(self, messages: List[Message], cached: bool = False) -> sp.csr_matrix:
+        """The feature rows of ``messages``; ``cached`` (training examples only) uses the embedding cache."""
         texts = [message.get(TEXT) for message in messages]
         blocks = [
             self._char.transform([text.lower() for text in texts]),
             self._word.transform([_tokens_text(message) for message in messages]),
         ]
         if self._config["embedding_weight"] > 0:
-            vectors = embed_queries(texts, self._config["batch_size"], self._config["num_threads"])
+            vectors = embed_queries(texts, self._config["batch_size"], self._config["num_threads"], cached=cached)
             blocks.append(sp.csr_matrix(vectors * self._config["embedding_weight"]))
         return sp.hstack(blocks).tocsr()
 
@@ -201,7 +202,7 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
         self._word = _word_vectorizer(self._config).fit([_tokens_text(m) for m in examples])
         # liblinear fits one-vs-rest: 5-6 times faster than a multinomial fit here, as accurate.
         model = LogisticRegression(C=self._config["C"], solver="liblinear")
-        model.fit(self._features(examples), labels)
+        model.fit(self._features(examples, cached=True), labels)
         self._labels = [str(label) for label in model.classes_]
         if len(self._labels) == 2:  # a binary fit keeps one row: the other label is its mirror
             self._coef = np.vstack([-model.coef_[0], model.coef_[0]])

