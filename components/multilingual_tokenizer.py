@@ -52,6 +52,14 @@ class MultilingualTokenizer(WhitespaceTokenizer):
         jieba.setLogLevel(logging.WARNING)
         return cls(config)
 
+    def remove_emoji(self, text: Text) -> Text:
+        """Drop a word that is only emoji, but never Chinese text.
+
+        Rasa's emoji pattern spans CJK code points too, so its ``WhitespaceTokenizer``
+        deletes an all-Chinese word: ``hello 你好`` became just ``hello``.
+        """
+        return text if _HAN.search(text) else super().remove_emoji(text)
+
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         """Split on whitespace, then segment tokens that contain Chinese characters."""
         import jieba

@@ -28,3 +28,10 @@ def test_mixed_text_and_an_account_number_in_chinese() -> None:
     assert all(text[start:end] == word for word, start, end in tokens)
     assert "100019021001803" in [t[0] for t in tokens]
     assert "router" in [t[0] for t in tokens]
+
+
+def test_chinese_words_between_spaces_are_kept_and_emoji_only_words_dropped() -> None:
+    assert [t[0] for t in _tokens("hello 你好")] == ["hello", "你好"]
+    words = [t[0] for t in _tokens("我的账号是 100019021001803")]
+    assert "账号" in words and "100019021001803" in words, words
+    assert [t[0] for t in _tokens("thanks 👍")] == ["thanks"]
