@@ -7,8 +7,8 @@ PY=.venv/bin/python
 
 step() { printf '\n==== %s\n' "$*"; }
 
-step "rasa data validate"
-$PY -m rasa data validate --domain domain --fail-on-warnings
+step "content validation (rasa data validate and the project's checks)"
+$PY -m switchboard.validation
 
 step "rasa test: conversation tests (tests/stories)"
 $PY -m switchboard.story_tests
