@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Dict, List, Mapping, Optional
 
-from switchboard import paths
+from switchboard import paths, served_model
+from switchboard.served_model import RasaEndpoint
 from switchboard.train import training_env
 
 _PR_SET_PDEATHSIG = 1
@@ -255,6 +256,8 @@ class Stack:
         except BaseException:
             self.stop()
             raise
+        if any(s.name == "rasa" for s in self.services):
+            served_model.announce(self.config.data_dir, RasaEndpoint(self.config.rasa_url, self.config.rasa_token))
 
     def service(self, name: str) -> Service:
         """The service called ``name``."""
@@ -296,6 +299,7 @@ class Stack:
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """Stop the services in reverse order: gateway first, actions last."""
+        served_model.withdraw(self.config.data_dir)
         for service in reversed(self.services):
             self._terminate(service, timeout_s)
 

@@ -4,6 +4,9 @@ Rasa fingerprints every component and keeps the results in its training cache
 (``RASA_CACHE_DIRECTORY``, outside the clone), so unchanged data and config are not
 retrained: the run only re-packages the model, in seconds. Each clone writes one
 fixed-name model file, so two clones with different data never serve each other's model.
+
+The model is trained into a temporary file beside the final one and moved into place
+only when training succeeded, so a failed training never replaces a working model.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import List, Optional
 
 from switchboard import paths
@@ -33,28 +38,46 @@ def training_env() -> dict:
     return env
 
 
-def train_command(extra: Optional[List[str]] = None) -> List[str]:
-    """The ``rasa train`` command line for this checkout."""
+def train_command(
+    out_dir: Path, model_name: str, extra: Optional[List[str]] = None, root: Path = paths.ROOT
+) -> List[str]:
+    """The ``rasa train`` command line for ``root``'s config, domain and data (this checkout's
+    by default), writing ``out_dir/model_name.tar.gz``."""
     return [
         sys.executable, "-m", "rasa", "train",
-        "--config", str(paths.ROOT / "config.yml"),
-        "--domain", str(paths.ROOT / "domain"),
-        "--data", str(paths.ROOT / "data"),
-        "--out", str(paths.model_dir()),
-        "--fixed-model-name", paths.model_name(),
+        "--config", str(root / "config.yml"),
+        "--domain", str(root / "domain"),
+        "--data", str(root / "data"),
+        "--out", str(out_dir),
+        "--fixed-model-name", model_name,
         *(extra or []),
     ]
 
 
+def train(target: Path, extra: Optional[List[str]] = None, root: Path = paths.ROOT) -> bool:
+    """Train ``root``'s content into ``target``; on failure ``target`` is left as it was.
+    True when trained."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".training-", dir=target.parent) as scratch:
+        name = "candidate"
+        result = subprocess.run(
+            train_command(Path(scratch), name, extra, root), cwd=paths.ROOT, env=training_env()
+        )
+        candidate = Path(scratch) / f"{name}.tar.gz"
+        if result.returncode != 0 or not candidate.is_file():
+            return False
+        os.replace(candidate, target)
+    return True
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Train (or re-package from cache) and print where the model is."""
-    paths.model_dir().mkdir(parents=True, exist_ok=True)
+    target = paths.model_path()
     started = time.monotonic()
-    result = subprocess.run(train_command(argv), cwd=paths.ROOT, env=training_env())
-    if result.returncode != 0:
-        print("Training failed; see the messages above.", file=sys.stderr)
-        return result.returncode
-    print(f"Model: {paths.model_path()} ({time.monotonic() - started:.0f} s)")
+    if not train(target, argv):
+        print(f"Training failed; see the messages above. {target} was not changed.", file=sys.stderr)
+        return 1
+    print(f"Model: {target} ({time.monotonic() - started:.0f} s)")
     return 0
 
 
