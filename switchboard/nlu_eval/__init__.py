@@ -1,0 +1,1 @@
+"""Measuring the NLU pipeline: datasets, the pipeline run in-process, scores, reports."""
