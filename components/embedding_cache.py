@@ -75,14 +75,16 @@ class EmbeddingCache:
         with self._connect() as connection:
             connection.executemany(f"INSERT OR REPLACE INTO {self._table} (key, vector) VALUES (?, ?)", rows)
 
-    def embed(self, texts: Sequence[str], encode: Encode) -> np.ndarray:
-        """Vectors for ``texts`` in order: cached ones read, the others embedded by ``encode`` and kept."""
+    def embed(self, texts: Sequence[str], encode: Encode, store: bool = True) -> np.ndarray:
+        """Vectors for ``texts`` in order: cached ones read, the others embedded by ``encode``
+        and, if ``store``, kept. ``store=False`` never writes (and reads only an existing cache)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        found = self.lookup(texts)
+        found = self.lookup(texts) if store or self.path.exists() else {}
         missing = list(dict.fromkeys(text for text in texts if text_key(text) not in found))
         if missing:
             vectors = np.atleast_2d(np.asarray(encode(missing), dtype=np.float32))
-            self.store(missing, vectors)
+            if store:
+                self.store(missing, vectors)
             found.update((text_key(text), vector) for text, vector in zip(missing, vectors))
         return np.vstack([found[text_key(text)] for text in texts]).astype(np.float32)

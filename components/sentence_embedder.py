@@ -67,19 +67,21 @@ def e5_model_id() -> Text:
 
 
 def embed_queries(
-    texts: List[Text], batch_size: int = 64, num_threads: Optional[int] = None, cached: bool = False
+    texts: List[Text], batch_size: int = 64, num_threads: Optional[int] = None, cached: bool = False,
+    store: bool = True,
 ) -> np.ndarray:
     """Embed ``texts`` as e5 queries, in batches; returns an (n, 384) float32 array.
 
     ``cached`` reads and fills the disk cache (:mod:`components.embedding_cache`): pass it
-    for training examples only, never for customers' messages.
+    for training examples only, never for customers' messages. ``store=False`` only reads
+    the vectors of texts already there (evaluation parses training examples that way).
     """
     def encode(batch: List[Text]) -> np.ndarray:
         return _encode_queries(batch, batch_size, num_threads)
 
     if not cached:
         return encode(texts) if texts else np.zeros((0, E5_DIMENSION), dtype=np.float32)
-    return EmbeddingCache(e5_model_id(), E5_DIMENSION).embed(texts, encode)
+    return EmbeddingCache(e5_model_id(), E5_DIMENSION).embed(texts, encode, store=store)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
