@@ -26,9 +26,18 @@ from switchboard import paths
 ComponentConfig = Dict[str, Any]
 
 
+CLASSIFIER = "components.intent_classifier.MultilingualIntentClassifier"
+
+
 def pipeline_config(config_file: Path = paths.ROOT / "config.yml") -> List[ComponentConfig]:
     """The ``pipeline`` entries of a Rasa config file."""
     return list(yaml.safe_load(config_file.read_text(encoding="utf-8"))["pipeline"])
+
+
+def reading_cache_at_parse(config: List[ComponentConfig]) -> List[ComponentConfig]:
+    """``config`` with the classifier reading training examples' vectors from the embedding
+    cache when it parses them (cross-validation parses only training examples)."""
+    return [{**spec, "read_cache_at_parse": True} if spec["name"] == CLASSIFIER else spec for spec in config]
 
 
 class InProcessPipeline:

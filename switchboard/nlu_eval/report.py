@@ -30,7 +30,7 @@ from typing import Dict, List, Optional, Tuple
 from switchboard import paths
 from switchboard.languages import LANGUAGES
 from switchboard.nlu_eval.dataset import OUT_OF_SCOPE, Corpus, Example, HeldOut, load_corpus, load_heldout_oos, stratified_folds
-from switchboard.nlu_eval.pipeline import InProcessPipeline, pipeline_config
+from switchboard.nlu_eval.pipeline import InProcessPipeline, pipeline_config, reading_cache_at_parse
 from switchboard.nlu_eval.scores import (
     OperatingPoint, Prediction, accuracy, choose_threshold, entity_scores, gold_entities, macro_f1,
     operating_curve, prediction,
@@ -171,7 +171,7 @@ def curve_plot(cv_curve: List[OperatingPoint], heldout_curve: List[OperatingPoin
 def build(k: int, seed: int, config_file: Path) -> dict:
     """Every figure of the report, as a JSON-ready dict (images as base64 PNG)."""
     started = time.monotonic()
-    config = pipeline_config(config_file)
+    config = reading_cache_at_parse(pipeline_config(config_file))
     configured = fallback_threshold(config)
     corpus = load_corpus()
     heldout = load_heldout_oos()
