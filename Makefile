@@ -8,7 +8,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup setup-test train validate run test test-unit test-stories nlu-report bench-voice seed clean
+.PHONY: help setup setup-test train validate publish faq-export faq-import run test test-unit test-stories nlu-report \
+	bench-nlu bench-publish bench-voice seed clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -22,8 +23,19 @@ setup-test:  ## Also install what the tests need (Chromium, speech test data)
 train: setup  ## Train the model (Rasa's cache skips unchanged components)
 	@$(PY) -m switchboard.train
 
-validate: setup  ## Check the training data and domain
-	@$(PY) -m rasa data validate --domain domain --fail-on-warnings
+validate: setup  ## Check the content: Rasa's checks and the project's, each problem with file:line and a fix
+	@$(PY) -m switchboard.validation
+
+publish: setup  ## Check, train and load the new model into the running stack (a failed training keeps the old one)
+	@$(PY) -m switchboard.validation --skip-rasa
+	@$(PY) -m switchboard.publish
+
+faq-export: setup  ## Write every FAQ as one spreadsheet: reports/faq.csv (or OUT=path)
+	@$(PY) -m switchboard.faq_sheet export $(if $(OUT),--out "$(OUT)")
+
+faq-import: setup  ## Check FILE=sheet.csv, show the diff, write it back to the YAML (DRY_RUN=1: only show)
+	@test -n "$(FILE)" || { echo "usage: make faq-import FILE=path/to/faq.csv [DRY_RUN=1]" >&2; exit 2; }
+	@$(PY) -m switchboard.faq_sheet import "$(FILE)" $(if $(DRY_RUN),--dry-run)
 
 run: train  ## Install, train and start Rasa, actions and the gateway on localhost
 	@$(PY) -m switchboard.stack
@@ -37,8 +49,17 @@ test-unit: setup-test  ## Only the fast tests (no Rasa server)
 test-stories: train  ## Only the Rasa conversation tests
 	@$(PY) -m switchboard.story_tests
 
-nlu-report: setup  ## Per-language NLU cross-validation: intent F1 per language (reports/nlu/)
-	@$(PY) -m switchboard.nlu_report
+nlu-report: setup  ## NLU report: per-language F1, entities, confusions, out-of-scope curve (reports/nlu/index.html)
+	@$(PY) -m switchboard.nlu_eval.report
+
+BANKING77 = $(shell $(PY) -c 'from switchboard.paths import shared_data; print(shared_data() / "banking77")' 2>/dev/null)
+
+bench-nlu: setup  ## NLU benchmark: TRAIN=… TEST=… text,label CSVs (default BANKING77); accuracy, macro-F1, OOS recall, times
+	@$(PY) -m switchboard.nlu_eval.bench --train "$(or $(TRAIN),$(BANKING77)/train.csv)" \
+		--test "$(or $(TEST),$(BANKING77)/test.csv)" $(if $(CONFIG),--config "$(CONFIG)") $(if $(LIMIT),--limit $(LIMIT))
+
+bench-publish: setup train  ## Seconds from an NLU-only edit to the running Rasa server serving it
+	@$(PY) -m switchboard.bench_publish
 
 bench-voice: setup-test train  ## Voice figures: STT real-time factor, response latency p50/p95, concurrent calls
 	@$(PY) -m voice.bench
