@@ -485,6 +485,10 @@ class VoiceSession:
             logger.error("turn failed on call from %s: %s", self.caller_id, error)
             await self.say(prompt("no_match", self.language))
             return
+        finally:
+            # Waiting for the assistant is not the caller's silence: the no-input clock starts
+            # now (its reply, still queued behind the caller's audio, restarts it when spoken).
+            self._prompt_done_at = max(self._prompt_done_at, time.monotonic())
         if handoff is not None and self.state not in (CallState.QUEUED, CallState.WITH_AGENT):
             self.state = CallState.WITH_AGENT if handoff.get("status") == "assigned" else CallState.QUEUED
             self._last_hold = time.monotonic()
