@@ -45,9 +45,14 @@ def ensure_sqlite_dir(database_url: str) -> None:
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+SQLITE_BUSY_TIMEOUT_S = 30.0  # sqlite3's default of 5 s lost writes under load ("database is locked")
+
+
 def create_engine(database_url: str) -> AsyncEngine:
-    """The gateway's async engine."""
-    return create_async_engine(async_url(database_url), pool_pre_ping=True)
+    """The gateway's async engine; on SQLite a writer waits up to 30 s for another's lock."""
+    url = make_url(async_url(database_url))
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S} if _backend(url) == "sqlite" else {}
+    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def session_factory(engine: AsyncEngine) -> "sessionmaker[AsyncSession]":
