@@ -115,3 +115,11 @@ async def customer_store(tmp_path, monkeypatch):
     await store.close()
     store_module.config.cache_clear()
     store_module.customer_store.cache_clear()
+
+
+@pytest.fixture()
+def cache_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private embedding cache file for one test (``SWITCHBOARD_EMBEDDING_CACHE``)."""
+    path = tmp_path / "embeddings.sqlite"
+    monkeypatch.setenv("SWITCHBOARD_EMBEDDING_CACHE", str(path))
+    return path

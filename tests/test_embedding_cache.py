@@ -11,13 +11,6 @@ from components.sentence_embedder import E5_DIMENSION, e5_model_id, embed_querie
 TEXTS = ["what are your opening hours?", "quelles sont vos heures d'ouverture ?", "我的路由器一直闪红灯"]
 
 
-@pytest.fixture()
-def cache_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "embeddings.sqlite"
-    monkeypatch.setenv("SWITCHBOARD_EMBEDDING_CACHE", str(path))
-    return path
-
-
 def test_cached_vectors_equal_a_fresh_embedding_on_the_first_and_the_second_read(cache_file: Path) -> None:
     fresh = embed_queries(TEXTS)
     first = embed_queries(TEXTS, cached=True)

@@ -20,13 +20,6 @@ from tests.test_intent_classifier import _tokenized, _training_data
 TEXTS = ["I am still waiting on my card?", "hi", "What can I do if my card still hasn't arrived after 2 weeks?"]
 
 
-@pytest.fixture()
-def cache_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "embeddings.sqlite"
-    monkeypatch.setenv("SWITCHBOARD_EMBEDDING_CACHE", str(path))
-    return path
-
-
 def test_one_unit_length_384_dimensional_vector_per_text_in_order() -> None:
     vectors = encode_sentences(TEXTS, batch_size=2)
     assert vectors.shape == (3, MINILM_DIMENSION) and vectors.dtype == np.float32
