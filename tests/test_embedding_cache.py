@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from components.embedding_cache import EmbeddingCache
 from components.sentence_embedder import E5_DIMENSION, e5_model_id, embed_queries
