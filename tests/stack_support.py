@@ -17,6 +17,7 @@ from switchboard import paths
 from tests.helpers import free_port, http, wait_until, write_routing
 
 TOKEN = "integration-test-token"
+READY_LINE = b"Press Ctrl-C to stop."  # the last line of the launcher's banner
 
 
 def desk_login(gateway: str, username: str, available: bool = True) -> dict:
@@ -84,6 +85,7 @@ def launch(data_dir: Path, log: Path, open_now: bool = True, auto_assign: bool =
         "SWITCHBOARD_RASA_TOKEN": TOKEN,
     }
     env.pop("DATABASE_URL", None)
+    start = log.stat().st_size if log.exists() else 0  # a log may be shared by several launches
     out = open(log, "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "switchboard.stack"],
@@ -94,8 +96,13 @@ def launch(data_dir: Path, log: Path, open_now: bool = True, auto_assign: bool =
     )
 
     def healthy() -> bool:
+        # The gateway can report healthy a moment before the launcher has seen every service
+        # ready; a Ctrl-C in that moment is a Ctrl-C during start-up (exit 130). The banner
+        # marks the end of start-up.
         if process.poll() is not None:
             raise AssertionError(f"the stack exited during start-up:\n{log.read_text()[-4000:]}")
+        if READY_LINE not in log.read_bytes()[start:]:
+            return False
         return http("GET", f"{stack.gateway}/health", timeout=5)[1].get("status") == "ok"
 
     if not wait_until(healthy, timeout=300, interval=1):
