@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -25,8 +25,8 @@ from switchboard.faq_sheet.model import (
     nlu_path,
 )
 from switchboard.languages import DEFAULT_LANGUAGE, LANGUAGES
+from switchboard.yaml_nodes import compose, mapping_get, scalar_under
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def parse_nlu(language: str, path: Path, text: str) -> NluFile:
     nlu.item_column = items.value[0].start_mark.column
     nlu.blank_between = _blank_between(text, items.value)
     for item in items.value:
-        intent = _scalar(item, "intent")
+        intent = scalar_under(item, "intent")
         if intent is None or not intent.value.startswith(INTENT_PREFIX):
             continue
         block = _examples_block(path, text, intent.value[len(INTENT_PREFIX):], item)
@@ -179,7 +179,7 @@ def parse_nlu(language: str, path: Path, text: str) -> NluFile:
 
 def _examples_block(path: Path, text: str, topic: str, item: Node) -> ExamplesBlock:
     """The examples of one intent item, which must be a literal block of ``- question`` lines."""
-    examples = _child(item, "examples")
+    examples = mapping_get(item, "examples")
     where = f"{path}:{item.start_mark.line + 1}"
     if not isinstance(examples, ScalarNode) or examples.style != "|":
         raise FaqShapeError(f"{where}: the examples of faq/{topic} must be a literal block (`examples: |`)")
@@ -246,7 +246,7 @@ def _response(domain: DomainFile, topic: str, node: Node) -> Response:
 def _variation(domain: DomainFile, topic: str, item: Node) -> Variation:
     """A variation: a ``text:`` and, except in English, a language condition."""
     line = item.start_mark.line + 1
-    text = _scalar(item, "text")
+    text = scalar_under(item, "text")
     if text is None:
         raise FaqShapeError(f"{domain.path}:{line}: a variation of utter_faq/{topic} has no `text:`")
     language = _condition_language(domain, topic, item)
@@ -256,7 +256,7 @@ def _variation(domain: DomainFile, topic: str, item: Node) -> Variation:
 
 def _condition_language(domain: DomainFile, topic: str, item: Node) -> str:
     """The language a variation is for: its ``language`` slot condition, or English without one."""
-    condition = _child(item, "condition")
+    condition = mapping_get(item, "condition")
     if condition is None:
         return DEFAULT_LANGUAGE
     where = f"{domain.path}:{condition.start_mark.line + 1}"
@@ -279,26 +279,13 @@ def _condition_language(domain: DomainFile, topic: str, item: Node) -> str:
 def _top_value(path: Path, text: str, key: str) -> Node:
     """The value of a top-level key of a YAML document."""
     try:
-        document = yaml.compose(text, Loader=_LOADER)
+        document = compose(text)
     except yaml.YAMLError as error:
         raise FaqShapeError(f"{path}: not valid YAML: {error}") from error
-    value = _child(document, key) if document is not None else None
+    value = mapping_get(document, key) if document is not None else None
     if value is None:
         raise FaqShapeError(f"{path}: no top-level `{key}:`")
     return value
-
-
-def _child(node: Optional[Node], key: str) -> Optional[Node]:
-    """The value node of ``key`` in a mapping node (None when absent or not a mapping)."""
-    if not isinstance(node, MappingNode):
-        return None
-    return next((value for k, value in node.value if k.value == key), None)
-
-
-def _scalar(node: Node, key: str) -> Optional[ScalarNode]:
-    """The scalar value of ``key`` in a mapping node, if it is one."""
-    value = _child(node, key)
-    return value if isinstance(value, ScalarNode) else None
 
 
 def _after_last_char(text: str, index: int) -> int:

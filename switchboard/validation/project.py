@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from switchboard.languages import DEFAULT_LANGUAGE, LANGUAGES
 from switchboard.validation.findings import Location
+from switchboard.yaml_nodes import compose, line_of, mapping_get, mapping_items, scalar, sequence_items
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STRIP_SYMBOLS = "\n\r "  # what Rasa strips around an example (rasa.shared.nlu.constants)
 _SPACES = re.compile(r"\s+")
 RETRIEVAL_SEPARATOR = "/"
@@ -29,39 +29,6 @@ RETRIEVAL_SEPARATOR = "/"
 def normalise(text: str) -> str:
     """The form two examples are compared in: case-folded, runs of whitespace made one space."""
     return _SPACES.sub(" ", text).strip().casefold()
-
-
-def line_of(node: Node) -> int:
-    """The 1-based line where ``node`` starts."""
-    return node.start_mark.line + 1
-
-
-def mapping_items(node: Optional[Node]) -> Iterator[Tuple[ScalarNode, Node]]:
-    """The (key, value) pairs of a mapping node with scalar keys; nothing for anything else."""
-    if isinstance(node, MappingNode):
-        for key, value in node.value:
-            if isinstance(key, ScalarNode):
-                yield key, value
-
-
-def mapping_get(node: Optional[Node], key: str) -> Optional[Node]:
-    """The value node under ``key`` of a mapping node, if any."""
-    for name, value in mapping_items(node):
-        if name.value == key:
-            return value
-    return None
-
-
-def sequence_items(node: Optional[Node]) -> List[Node]:
-    """The items of a sequence node; nothing for anything else."""
-    return list(node.value) if isinstance(node, SequenceNode) else []
-
-
-def scalar(node: Optional[Node]) -> Optional[str]:
-    """The text of a scalar node (``None`` for a YAML null or anything else)."""
-    if isinstance(node, ScalarNode) and node.tag != "tag:yaml.org,2002:null":
-        return str(node.value)
-    return None
 
 
 class ContentFileError(Exception):
@@ -205,7 +172,7 @@ class Project:
     def compose(self, path: Path) -> Optional[Node]:
         """The node tree of one YAML file (None when empty); :class:`ContentFileError` if unreadable."""
         try:
-            return yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
+            return compose(path.read_text(encoding="utf-8"))
         except yaml.MarkedYAMLError as problem:
             mark = problem.problem_mark or problem.context_mark
             line = mark.line + 1 if mark is not None else 0

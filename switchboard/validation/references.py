@@ -10,10 +10,10 @@ rule that can never fire, or a test that fails for the wrong reason. Rules of th
 
 from __future__ import annotations
 
-from typing import Iterator, Set, Tuple
+from typing import Dict, Iterator, Set, Tuple
 
 from switchboard.validation.findings import CheckResult, error
-from switchboard.validation.project import RETRIEVAL_SEPARATOR, Domain, Project, Reference
+from switchboard.validation.project import RETRIEVAL_SEPARATOR, Domain, LabelBlock, Project, Reference
 
 NAME = "references"
 TITLE = "Names used in rules, stories and NLU data but missing from the domain"
@@ -80,26 +80,16 @@ def run(project: Project) -> CheckResult:
     """An error per undefined name, at the line that uses it."""
     result = CheckResult(NAME, TITLE)
     domain = project.domain
-    for reference in project.references:
-        for message, fix in _problem(reference, domain):
-            result.findings.append(error(NAME, reference.where, message, fix))
-    seen = set()
+    uses = [(reference, "", True) for reference in project.references]
+    first_blocks: Dict[str, LabelBlock] = {}
     for block in project.label_blocks:
-        if block.label in seen:
-            continue
-        seen.add(block.label)
-        for message, fix in _problem(Reference("intent", block.label, block.where), domain, topics=False):
-            result.findings.append(error(NAME, block.where, f"NLU label: {message}", fix))
-    for example in project.examples:
-        for entity in example.entities:
-            if entity.entity not in domain.entities:
-                result.findings.append(
-                    error(
-                        NAME,
-                        example.where,
-                        f"entity {entity.entity!r} annotated in {example.raw!r} is not in the domain",
-                        "declare it under `entities:` in domain/core.yml, or fix the annotation",
-                    )
-                )
+        first_blocks.setdefault(block.label, block)  # a label is checked once, where it first appears
+    uses += [(Reference("intent", label, block.where), "NLU label: ", False) for label, block in first_blocks.items()]
+    uses += [
+        (Reference("entity", entity.entity, example.where), f"annotated in {example.raw!r}: ", True)
+        for example in project.examples for entity in example.entities
+    ]
+    for reference, context, topics in uses:
+        for message, fix in _problem(reference, domain, topics):
+            result.findings.append(error(NAME, reference.where, f"{context}{message}", fix))
     return result
-
