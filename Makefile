@@ -9,7 +9,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup setup-test train validate publish faq-export faq-import run test test-unit test-stories nlu-report \
-	bench-nlu bench-publish bench-voice seed clean
+	bench-nlu tune-nlu bench-publish bench-voice seed clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -57,6 +57,12 @@ BANKING77 = $(shell $(PY) -c 'from switchboard.paths import shared_data; print(s
 bench-nlu: setup  ## NLU benchmark: TRAIN=… TEST=… text,label CSVs (default BANKING77); accuracy, macro-F1, OOS recall, times
 	@$(PY) -m switchboard.nlu_eval.bench --train "$(or $(TRAIN),$(BANKING77)/train.csv)" \
 		--test "$(or $(TEST),$(BANKING77)/test.csv)" $(if $(CONFIG),--config "$(CONFIG)") $(if $(LIMIT),--limit $(LIMIT))
+
+SETTING ?= minilm_weight
+VALUES ?= 0,0.5,1,1.5,2,3
+tune-nlu: setup  ## Choose a classifier setting on a validation split of TRAIN=… (default BANKING77): SETTING=… VALUES=a,b,c
+	@$(PY) -m switchboard.nlu_eval.tune --train "$(or $(TRAIN),$(BANKING77)/train.csv)" \
+		--setting "$(SETTING)" --values "$(VALUES)" $(if $(CONFIG),--config "$(CONFIG)")
 
 bench-publish: setup train  ## Seconds from an NLU-only edit to the running Rasa server serving it
 	@$(PY) -m switchboard.bench_publish
