@@ -11,16 +11,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 import pytest
 
 import pii
 from tests.voice.conftest import DIGITS_REF, DIGITS_WAV, need
+from tests.voice.session_harness import (
+    FRAME, FakeConversation, FakeOutput, ScriptedRecognizer, caller_frames, final, new_session,
+    partial, read_back, until,
+)
 from voice import audio, card_guard, session as session_module, speech_text
 from voice.card_guard import CardGuard
-from voice.session import Inbound, VoiceSession, VoiceSettings
+from voice.session import Inbound, VoiceSession
 from voice.stt import (
     AsyncRecognizer, EndpointedRecognizer, PocketSphinxRecognizer, Result, SilenceEndpointer, jsgf_for,
 )
@@ -36,7 +40,6 @@ PHONES = [
     "plus four four two zero seven nine four six zero zero one eight",
     "zero zero four four two zero seven nine four six zero zero one eight",
 ]
-FRAME = audio.frame_bytes(20)
 
 
 def _feed(guard: CardGuard, texts: Sequence[str], size: int = 1000) -> List[List[Tuple[int, int]]]:
@@ -158,113 +161,6 @@ def test_mute_zeroes_exactly_the_ranges():
 
 
 # ------------------------------------------------------------------ the session, scripted
-
-
-class ScriptedRecognizer:
-    """The AsyncRecognizer interface; ``accept`` returns the scripted result at frame N (1-based)."""
-
-    engine = "scripted"
-
-    def __init__(self, script: Dict[int, Result]) -> None:
-        self.script = script
-        self.frames = 0
-        self.grammars: List[Optional[Sequence[str]]] = []
-
-    async def accept(self, pcm: bytes) -> Optional[Result]:
-        self.frames += 1
-        return self.script.get(self.frames)
-
-    async def finish(self) -> Result:
-        return Result("", True, self.engine, "finish")
-
-    async def reset(self) -> None:
-        pass
-
-    async def set_grammar(self, phrases: Optional[Sequence[str]]) -> None:
-        self.grammars.append(phrases)
-
-
-def final(text: str) -> Result:
-    return Result(text, True, "scripted", "engine")
-
-
-def partial(text: str) -> Result:
-    return Result(text, False, "scripted")
-
-
-class FakeOutput:
-    """The CallOutput: JSON frames in ``frames``, the bot audio the caller hears in ``played``."""
-
-    def __init__(self) -> None:
-        self.frames: List[Dict[str, Any]] = []
-        self.played = bytearray()
-
-    async def event(self, frame: Dict[str, Any]) -> None:
-        self.frames.append(json.loads(json.dumps(frame)))
-
-    async def audio(self, pcm: bytes) -> None:
-        self.played += pcm
-
-
-class FakeConversation:
-    """The gateway side: records the caller's turns; the assistant asks for ``slot``."""
-
-    def __init__(self, slot: Optional[str] = None) -> None:
-        self.slot = slot
-        self.turns: List[str] = []
-
-    async def follow(self) -> str:
-        return "conversation-1"
-
-    async def turn(self, text: str, metadata: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-        self.turns.append(text)
-        return None
-
-    async def requested_slot(self) -> Optional[str]:
-        return self.slot
-
-
-class FakeSynthesizer:
-    """'Speech' that spells the text: one sample per character, so bot audio can be read back."""
-
-    def __init__(self) -> None:
-        self.texts: List[str] = []
-
-    async def render_async(self, language: str, text: str) -> bytes:
-        self.texts.append(text)
-        return render(text)
-
-
-def render(text: str) -> bytes:
-    return np.array([ord(c) for c in text], dtype="<i2").tobytes()
-
-
-def read_back(pcm: bytes) -> str:
-    return "".join(chr(v) for v in np.frombuffer(bytes(pcm), dtype="<i2"))
-
-
-def caller_frames(count: int) -> List[bytes]:
-    """Frame k (0-based) holds the sample value k + 1: quiet, non-zero, and tells frames apart."""
-    return [np.full(FRAME // 2, k + 1, dtype="<i2").tobytes() for k in range(count)]
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 15.0, what: str = "the call") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
-
-
-def new_session(recognizer: Any, conversation: FakeConversation) -> Tuple[VoiceSession, FakeOutput, FakeSynthesizer]:
-    output, synthesizer = FakeOutput(), FakeSynthesizer()
-
-    async def factory(language: str) -> Any:
-        return recognizer
-
-    settings = VoiceSettings(no_input_seconds=60, pacing=0.0)
-    call = VoiceSession("+15550100", "en", output, conversation, synthesizer, settings, recognizer_factory=factory)
-    return call, output, synthesizer
 
 
 async def scripted_call(call: VoiceSession, frames: List[bytes], then: Callable[[], bool] = lambda: True) -> str:
