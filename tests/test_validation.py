@@ -255,6 +255,28 @@ def test_entity_annotations_off_token_boundaries_are_errors_with_a_fix(root: Pat
     assert not at(found, "data/nlu/en/workflows.yml", aligned), "a well-aligned entity was reported"
 
 
+# (h) a word annotated in some examples of a label and plain in others ---------------------------
+
+
+def test_a_word_annotated_elsewhere_in_the_label_but_plain_here_is_a_warning(root: Path) -> None:
+    plain, other_label, scale = add_examples(
+        root,
+        "data/nlu/en/workflows.yml",
+        "report_tech_issue",
+        ["the Router reboots every night", "the router is fine but my tv has no picture", "my [phone](device) and router"],
+    )
+    [elsewhere] = add_examples(root, "data/nlu/en/smalltalk.yml", "greet", ["hi router people"])
+    found = findings(root, "annotations")
+    seeded = at(found, "data/nlu/en/workflows.yml", plain)
+    assert len(seeded) == 1, f"'Router' is annotated as a device elsewhere in report_tech_issue:\n{describe(found)}"
+    assert seeded[0].severity is Severity.WARNING
+    assert "'Router'" in seeded[0].message and "[Router](device)" in seeded[0].fix
+    assert seeded[0].related and seeded[0].related[0].file == "data/nlu/en/workflows.yml"
+    assert at(found, "data/nlu/en/workflows.yml", other_label), "an unannotated 'router' beside a plain 'tv'"
+    assert not at(found, "data/nlu/en/workflows.yml", scale), "an example that annotates a device names it once"
+    assert not at(found, "data/nlu/en/smalltalk.yml", elsewhere), "another label may use the word plainly"
+
+
 # (g) names missing from the domain ------------------------------------------------------------------
 
 
@@ -414,7 +436,7 @@ def real() -> Dict[str, List[Finding]]:
     return {result.name: result.findings for result in run_checks(ROOT, skip_rasa=True)}
 
 
-@pytest.mark.parametrize("check", ["duplicates", "coverage", "responses", "faq", "references"])
+@pytest.mark.parametrize("check", ["duplicates", "coverage", "responses", "faq", "annotations", "references"])
 def test_the_real_data_has_no_errors(real: Dict[str, List[Finding]], check: str) -> None:
     assert "syntax" not in real, describe(real.get("syntax", []))
     errors = [finding for finding in real[check] if finding.severity is Severity.ERROR]

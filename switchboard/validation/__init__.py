@@ -10,6 +10,7 @@ each finding at a file and line with how to fix it:
 - ``responses``: a response without every language, or placeholders/buttons unlike English (error)
 - ``faq``: FAQ questions without an answer, or an answer without questions (error)
 - ``entities``: entity annotations off the tokenizer's token boundaries (error)
+- ``annotations``: a word annotated as an entity in some examples of a label, plain in others (warning)
 - ``references``: intents, actions, forms, slots, entities used but not in the domain (error)
 
 Thresholds live in :mod:`switchboard.validation.thresholds`.

@@ -8,6 +8,7 @@ from types import ModuleType
 from typing import Callable, Iterable, List, Optional, Sequence
 
 from switchboard.validation import (
+    annotations,
     coverage,
     duplicates,
     entities,
@@ -37,7 +38,7 @@ def _check(module: ModuleType) -> Check:
 
 CHECKS: Sequence[Check] = tuple(
     _check(module)
-    for module in (rasa_validate, duplicates, similarity, coverage, responses, faq, entities, references)
+    for module in (rasa_validate, duplicates, similarity, coverage, responses, faq, entities, annotations, references)
 )
 CHECK_NAMES: Sequence[str] = tuple(check.name for check in CHECKS)
 
