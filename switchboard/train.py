@@ -42,9 +42,10 @@ def train_command(
     out_dir: Path, model_name: str, extra: Optional[List[str]] = None, root: Path = paths.ROOT
 ) -> List[str]:
     """The ``rasa train`` command line for ``root``'s config, domain and data (this checkout's
-    by default), writing ``out_dir/model_name.tar.gz``."""
+    by default), writing ``out_dir/model_name.tar.gz``. Rasa runs with the project's training
+    speed-ups (:mod:`switchboard.rasa_speedups`)."""
     return [
-        sys.executable, "-m", "rasa", "train",
+        sys.executable, "-m", "switchboard.rasa_cli", "train",
         "--config", str(root / "config.yml"),
         "--domain", str(root / "domain"),
         "--data", str(root / "data"),
