@@ -62,6 +62,17 @@ def test_the_operating_curve_trades_in_scope_accuracy_for_out_of_scope_recall() 
     assert high.out_of_scope_recall == 1.0 and high.in_scope_rejected == pytest.approx(2 / 3)
 
 
+def test_the_in_scope_macro_f1_leaves_out_the_out_of_scope_label_but_counts_in_scope_misses() -> None:
+    from switchboard.nlu_eval.report import language_scores
+
+    rows = [("a", "a"), ("a", "out_of_scope"), ("b", "b"), ("out_of_scope", "b"), ("out_of_scope", "out_of_scope")]
+    results = [(_example(f"text {i}", gold), Prediction(predicted, 0.9, False)) for i, (gold, predicted) in enumerate(rows)]
+    english = language_scores(results, 0.4, {})["en"]
+    # a: P 1, R 1/2 -> 2/3; b: P 1, R 1 -> 1 (the out-of-scope row taken for b is not an in-scope row)
+    assert english["in_scope_macro_f1"] == pytest.approx((2 / 3 + 1) / 2, abs=1e-4)
+    assert english["macro_f1"] == pytest.approx(macro_f1([g for g, _ in rows], [p for _, p in rows]), abs=1e-4)
+
+
 def test_the_chosen_threshold_keeps_accuracy_within_a_point_of_the_best() -> None:
     curve = [OperatingPoint(0.0, 0.95, 0.3, 0.0), OperatingPoint(0.3, 0.945, 0.6, 0.01), OperatingPoint(0.5, 0.90, 0.9, 0.1)]
     assert choose_threshold(curve).threshold == 0.3
@@ -69,7 +80,7 @@ def test_the_chosen_threshold_keeps_accuracy_within_a_point_of_the_best() -> Non
 
 def test_the_page_shows_every_language_and_the_operating_point() -> None:
     point = {"threshold": 0.3, "in_scope_accuracy": 0.9, "out_of_scope_recall": 0.8, "in_scope_rejected": 0.05}
-    languages = {lang: {"examples": 10, "macro_f1": 0.9, "accuracy": 0.9, "fallback_rate": 0.1, "below_threshold": 0.1,
+    languages = {lang: {"examples": 10, "macro_f1": 0.9, "in_scope_macro_f1": 0.91, "accuracy": 0.9, "fallback_rate": 0.1, "below_threshold": 0.1,
                         "entity_f1": 0.8, "entities": {"rating": 0.8}} for lang in ("en", "fr", "ro", "uk", "lt", "zh")}
     report = {"folds": 3, "seed": 1, "config": "config.yml", "configured_threshold": 0.3, "languages": languages,
               "confused_pairs": [{"gold": "faq/a", "predicted": "faq/b", "count": 2, "examples": ["[en] <b>x</b>"]}],
