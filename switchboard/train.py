@@ -17,9 +17,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import IO, List, Optional
 
 from switchboard import paths
+from switchboard.training_log import TrainingLog
 
 
 def training_env() -> dict:
@@ -55,17 +56,33 @@ def train_command(
     ]
 
 
-def train(target: Path, extra: Optional[List[str]] = None, root: Path = paths.ROOT) -> bool:
+def train_log_path() -> Path:
+    """Where Rasa's full output of the last training is kept."""
+    return paths.data_dir() / "train.log"
+
+
+def train(
+    target: Path, extra: Optional[List[str]] = None, root: Path = paths.ROOT, console: IO[str] = sys.stdout
+) -> bool:
     """Train ``root``'s content into ``target``; on failure ``target`` is left as it was.
-    True when trained."""
+    True when trained. Progress and real problems go to ``console`` (see
+    :mod:`switchboard.training_log`); Rasa's whole output to :func:`train_log_path`."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    log = TrainingLog(root, train_log_path(), console)
+    print(f"Training from {root} (Rasa's cache skips what did not change) ...", file=console, flush=True)
     with tempfile.TemporaryDirectory(prefix=".training-", dir=target.parent) as scratch:
         name = "candidate"
-        result = subprocess.run(
-            train_command(Path(scratch), name, extra, root), cwd=paths.ROOT, env=training_env()
+        process = subprocess.Popen(
+            train_command(Path(scratch), name, extra, root), cwd=paths.ROOT, env=training_env(),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
         )
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.feed(line)
+        returncode = process.wait()
+        log.finish()
         candidate = Path(scratch) / f"{name}.tar.gz"
-        if result.returncode != 0 or not candidate.is_file():
+        if returncode != 0 or not candidate.is_file():
             return False
         os.replace(candidate, target)
     return True

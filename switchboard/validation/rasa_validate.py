@@ -8,9 +8,9 @@ dropped, and its explanation is printed once. Everything else Rasa prints (warni
 errors, a non-zero exit) is kept as findings. Rasa's output is not tied to lines of
 our files, so findings point at the domain declaration when the message names one.
 
-The same classifier understands a training log (``rasa train``), whose known messages
-(the misaligned-entity warning that check (f) reports with a line, the
-ResponseSelector warning, DIET's ``constrain_similarities``) are listed too.
+The same sorting serves the training log (``rasa train``, see :mod:`switchboard.train`),
+whose known messages (the misaligned-entity warning that check (f) reports with a line,
+the ResponseSelector warning, the stored CRF and the lookup tables) are listed too.
 """
 
 from __future__ import annotations
@@ -190,10 +190,15 @@ KNOWN: Tuple[Known, ...] = (
         "MultilingualIntentClassifier classifies faq/<topic> itself and fills response_selector.",
     ),
     Known(
-        "diet-constrain-similarities",
-        re.compile(r"constrain_similarities is set to `False`"),
-        "DIETClassifier only extracts entities here (intent_classification: false), so its similarity "
-        "loss setting does not matter.",
+        "stored-crf",
+        re.compile(r"does not include an entity extractor trained on your training data"),
+        "Rasa looks for its own CRFEntityExtractor by class; components.stored_crf.StoredCRFEntityExtractor "
+        "is that extractor, stored as its trained model, and it trains on the annotated examples.",
+    ),
+    Known(
+        "lookup-tables",
+        re.compile(r"consisting of lookup tables, but your NLU configuration does not include any components"),
+        "The lookup tables (devices) are matched by RegexEntityExtractor directly, not turned into features.",
     ),
 )
 _LIBRARY = (
@@ -225,16 +230,26 @@ def _location(project: Project, text: str) -> Location:
     return WHERE
 
 
-def classify(project: Project, messages: List[RasaMessage], returncode: int = 0) -> CheckResult:
-    """Findings for the messages that matter; one note per kind of known message."""
-    result = CheckResult(NAME, TITLE)
-    counts: Dict[str, int] = {}
-    explanations: Dict[str, str] = {}
+@dataclass
+class SortedMessages:
+    """Rasa's messages split into those to show and the known ones, counted with their explanation."""
+
+    shown: List[RasaMessage] = field(default_factory=list)
+    known: Dict[str, Tuple[int, str]] = field(default_factory=dict)  # key -> (count, explanation)
+
+    def notes(self) -> List[str]:
+        """One line per kind of known message."""
+        return [f"known, filtered ({count}x): {explanation}" for count, explanation in self.known.values()]
+
+
+def sort_messages(project: Project, messages: List[RasaMessage]) -> SortedMessages:
+    """Drop what is known to be harmless here (see :data:`KNOWN`); info lines are dropped too."""
+    result = SortedMessages()
     context: Dict[str, object] = {}
 
     def known(key: str, explanation: str) -> None:
-        counts[key] = counts.get(key, 0) + 1
-        explanations[key] = explanation
+        count, _ = result.known.get(key, (0, explanation))
+        result.known[key] = (count + 1, explanation)
 
     for message in messages:
         if message.kind == "info":
@@ -253,7 +268,17 @@ def classify(project: Project, messages: List[RasaMessage], returncode: int = 0)
         if match and match[0].applies(project, match[1], context):
             known(match[0].key, match[0].explanation)
             continue
+        result.shown.append(message)
+    return result
+
+
+def classify(project: Project, messages: List[RasaMessage], returncode: int = 0) -> CheckResult:
+    """Findings for the messages that matter; one note per kind of known message."""
+    result = CheckResult(NAME, TITLE)
+    sorted_messages = sort_messages(project, messages)
+    for message in sorted_messages.shown:
         severity = Severity.ERROR if message.kind == "error" or returncode != 0 else Severity.WARNING
+        text = message.full_text
         first_line = text.splitlines()[0] if text else ""
         result.findings.append(
             Finding(
@@ -276,8 +301,7 @@ def classify(project: Project, messages: List[RasaMessage], returncode: int = 0)
                 "--fail-on-warnings` for its full output",
             )
         )
-    for key, count in counts.items():
-        result.notes.append(f"known, filtered ({count}x): {explanations[key]}")
+    result.notes.extend(sorted_messages.notes())
     return result
 
 
