@@ -58,6 +58,18 @@ def test_the_command_scores_each_value_on_held_out_training_rows(tmp_path: Path,
     assert f"chosen: embedding_weight={result['chosen']}" in capsys.readouterr().out
 
 
+def test_cross_validation_validates_every_example_once() -> None:
+    examples = [Example(f"text {label} {i}", label) for label, n in (("a", 7), ("b", 5)) for i in range(n)]
+    pairs = tune.splits(examples, 0.1, folds=3, seed=1)
+    validated = [e for _, validation in pairs for e in validation]
+    assert sorted(validated, key=lambda e: e.text) == sorted(examples, key=lambda e: e.text)
+    for train, validation in pairs:
+        assert not set(train) & set(validation) and len(train) + len(validation) == len(examples)
+        assert {e.label for e in validation} == {"a", "b"}
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        tune.label_folds(examples, 1)
+
+
 def test_values_that_are_not_numbers_are_a_usage_error(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         tune.main(["--train", "x.csv", "--values", "1,two"])
