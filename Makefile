@@ -60,9 +60,9 @@ bench-nlu: setup  ## NLU benchmark: TRAIN=… TEST=… text,label CSVs (default 
 
 SETTING ?= minilm_weight
 VALUES ?= 0,0.5,1,1.5,2,3
-tune-nlu: setup  ## Choose a classifier setting on a validation split of TRAIN=… (default BANKING77): SETTING=… VALUES=a,b,c
+tune-nlu: setup  ## Choose a classifier setting on a validation split of TRAIN=… (default BANKING77): SETTING=… VALUES=a,b,c [FOLDS=K]
 	@$(PY) -m switchboard.nlu_eval.tune --train "$(or $(TRAIN),$(BANKING77)/train.csv)" \
-		--setting "$(SETTING)" --values "$(VALUES)" $(if $(CONFIG),--config "$(CONFIG)")
+		--setting "$(SETTING)" --values "$(VALUES)" $(if $(FOLDS),--folds $(FOLDS)) $(if $(CONFIG),--config "$(CONFIG)")
 
 bench-publish: setup train  ## Seconds from an NLU-only edit to the running Rasa server serving it
 	@$(PY) -m switchboard.bench_publish
