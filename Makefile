@@ -9,7 +9,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup setup-test train validate publish faq-export faq-import run test test-unit test-stories nlu-report \
-	bench-nlu tune-nlu bench-publish bench-voice seed clean
+	nlu-compare bench-nlu tune-nlu bench-publish bench-voice seed clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -51,6 +51,9 @@ test-stories: train  ## Only the Rasa conversation tests
 
 nlu-report: setup  ## NLU report: per-language F1, entities, confusions, out-of-scope curve (reports/nlu/index.html)
 	@$(PY) -m switchboard.nlu_eval.report
+
+nlu-compare: setup  ## Per-language in-scope macro-F1 of BASE=<git revision>'s data against this checkout's, same pipeline
+	@$(PY) -m switchboard.nlu_eval.compare --base "$(or $(BASE),HEAD)"
 
 BANKING77 = $(shell $(PY) -c 'from switchboard.paths import shared_data; print(shared_data() / "banking77")' 2>/dev/null)
 
