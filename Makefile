@@ -9,7 +9,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup setup-test train validate publish faq-export faq-import run test test-unit test-stories nlu-report \
-	nlu-compare bench-nlu tune-nlu bench-publish bench-voice seed clean
+	nlu-compare bench-nlu tune-nlu bench-publish bench-chat bench-voice seed clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -69,6 +69,9 @@ tune-nlu: setup  ## Choose a classifier setting on a validation split of TRAIN=â
 
 bench-publish: setup train  ## Seconds from an NLU-only edit to the running Rasa server serving it
 	@$(PY) -m switchboard.bench_publish
+
+bench-chat: setup train  ## Chat load on the real stack: turns/s, p50/p95/p99, errors, CPU per turn (ARGS="--seconds 20 ...")
+	@$(PY) -m switchboard.bench_chat $(ARGS)
 
 bench-voice: setup-test train  ## Voice figures: STT real-time factor, response latency p50/p95, concurrent calls
 	@$(PY) -m voice.bench

@@ -1,0 +1,1 @@
+"""The chat load benchmark, ``make bench-chat``: see :mod:`switchboard.bench_chat.run`."""

@@ -1,0 +1,62 @@
+"""The chat load benchmark's parts that need no stack (switchboard/bench_chat)."""
+
+from pathlib import Path
+
+import pytest
+
+from switchboard.bench_chat import cpu
+from switchboard.bench_chat.run import SCRIPT_INTENTS, long_script, report, scripts
+from switchboard.bench_chat.stats import Run, percentile
+from switchboard.languages import LANGUAGES
+
+
+def test_percentiles_interpolate_between_the_ranks() -> None:
+    assert percentile([], 50) is None
+    assert percentile([3.0], 99) == 3.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == pytest.approx(2.5)
+    assert percentile([float(i) for i in range(101)], 99) == pytest.approx(99.0)
+
+
+def test_a_run_summarises_turns_errors_and_cpu_per_turn() -> None:
+    run = Run("x", seconds=2.0, latencies=[0.1, 0.2, 0.3, 0.4], cpu_seconds={"rasa": 0.8, "gateway": 0.04})
+    run.error("http 500")
+    run.error("http 500")
+    summary = run.summary()
+    assert summary["turns_per_second"] == 2.0 and summary["p50_ms"] == 250.0
+    assert summary["errors"] == 2 and summary["error_kinds"] == {"http 500": 2}
+    assert summary["cpu_ms_per_turn"] == {"rasa": 200.0, "gateway": 10.0}
+
+
+def _stat(pid: int, session: int, utime: int, stime: int, cutime: int = 0, cstime: int = 0) -> str:
+    # pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime ...
+    return f"{pid} (python -m x) S 1 {session} {session} 0 -1 0 0 0 0 0 {utime} {stime} {cutime} {cstime} 20 0 1 0\n"
+
+
+def test_cpu_time_is_summed_over_each_services_session(tmp_path: Path) -> None:
+    for pid, text in {10: _stat(10, 10, 100, 50, 30, 20), 11: _stat(11, 10, 40, 10), 20: _stat(20, 20, 7, 3),
+                      30: _stat(30, 30, 999, 999)}.items():
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "stat").write_text(text)
+    (tmp_path / "self").mkdir()
+    ticks = cpu._TICKS
+    assert cpu.session_cpu_seconds([10, 20], proc=tmp_path) == {10: 250 / ticks, 20: 10 / ticks}
+
+
+def test_the_scripts_cover_every_language_with_the_four_turns() -> None:
+    all_scripts = scripts()
+    assert {s.language for s in all_scripts} == set(LANGUAGES)
+    assert all(len(s.turns) == len(SCRIPT_INTENTS) and all(s.turns) for s in all_scripts)
+    assert scripts() == all_scripts, "the same seed picks the same examples"
+    assert len(long_script().turns) == 30
+
+
+def test_the_report_gives_the_gateway_ratio_and_turn_1_against_turn_30() -> None:
+    def row(name: str, tps: float) -> dict:
+        return {"name": name, "turns": 10, "turns_per_second": tps, "p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0,
+                "errors": 0, "error_kinds": {}, "cpu_ms_per_turn": {"rasa": 50.0}}
+    figures = {"runs": [row("http closed loop, 1 customers", 10.0), row("http closed loop, 50 customers", 16.0),
+                        row("rasa webhook alone, 50 customers", 20.0)],
+               "long_conversation": {"turns": 30, "turn_1_ms": 60.0, "turn_30_ms": 90.0, "ratio": 1.5, "errors": 0}}
+    text = report(figures)
+    assert "through the gateway / Rasa alone at the same concurrency: 0.80 of the throughput" in text
+    assert "turn 1 60.0 ms, turn 30 90.0 ms (1.5x" in text
