@@ -151,7 +151,7 @@ def _services(config: StackConfig) -> List[Service]:
         Service(
             "rasa",
             [
-                python, "-m", "rasa", "run",
+                python, "-m", "switchboard.rasa_cli", "run",  # Rasa with switchboard/rasa_speedups.py
                 "--enable-api", "--auth-token", config.rasa_token,
                 "--interface", "127.0.0.1", "--port", str(config.rasa_port),
                 "--model", str(config.model),

@@ -126,10 +126,31 @@ def test_the_fast_token_fingerprint_changes_with_every_field(change: dict) -> No
 
 
 def test_the_speed_ups_install_once(monkeypatch) -> None:
+    from rasa.core.actions.action import RemoteAction
+
     monkeypatch.setattr(Token, "fingerprint", Token.fingerprint)  # undone after the test
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.delattr(Token, rasa_speedups._PATCHED, raising=False)
     rasa_speedups.apply()
     rasa_speedups.apply()
     assert Token.fingerprint is rasa_speedups.token_fingerprint
+    assert RemoteAction._validate_action_result is rasa_speedups.validate_action_result
     token = Token("兆", 0, 1, {"b": 1, "a": 2})
     assert token.fingerprint() == rasa_speedups.token_fingerprint(token)
+
+
+def test_the_action_result_validator_is_built_once_and_still_refuses_bad_responses(monkeypatch) -> None:
+    import jsonschema
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    rasa_speedups._action_result_validator.cache_clear()
+    checks = []
+    cls = validator_for(RemoteAction.action_response_format_spec())
+    monkeypatch.setattr(cls, "check_schema", classmethod(lambda c, schema: checks.append(schema)))
+    good = {"events": [{"event": "slot", "name": "language", "value": "fr"}], "responses": [{"text": "Bonjour"}]}
+    assert all(rasa_speedups.validate_action_result(None, good) for _ in range(3))
+    assert len(checks) == 1, "the schema is checked once, not at every action call"
+    with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
+        rasa_speedups.validate_action_result(None, {"events": "not a list"})
+    rasa_speedups._action_result_validator.cache_clear()

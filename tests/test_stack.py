@@ -288,7 +288,7 @@ def test_restart_keeps_the_conversation_and_ctrl_c_leaves_no_orphans(
 
 
 # How each service shows in /proc/<pid>/cmdline.
-SERVICE_COMMANDS = {"gateway": b"-m\x00bot\x00", "rasa": b"-m\x00rasa\x00run"}
+SERVICE_COMMANDS = {"gateway": b"-m\x00bot\x00", "rasa": b"-m\x00switchboard.rasa_cli\x00run"}
 
 
 @pytest.mark.parametrize("service", ["gateway", "rasa"])
