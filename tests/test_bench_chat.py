@@ -1,5 +1,6 @@
 """The chat load benchmark's parts that need no stack (switchboard/bench_chat)."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,20 @@ def test_the_report_gives_the_gateway_ratio_and_turn_1_against_turn_30() -> None
     text = report(figures)
     assert "through the gateway / Rasa alone at the same concurrency: 0.80 of the throughput" in text
     assert "turn 1 60.0 ms, turn 30 90.0 ms (1.5x" in text
+
+
+@pytest.mark.stack
+def test_the_benchmark_runs_every_load_level_against_the_real_stack(model_path, tmp_path: Path, capsys) -> None:
+    from switchboard.bench_chat.run import main
+
+    out = tmp_path / "bench-chat.json"
+    assert main(["--seconds", "1", "--concurrency", "1,3", "--rate", "4", "--out", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    names = [run["name"] for run in figures["runs"]]
+    assert names == ["http closed loop, 1 customers", "http closed loop, 3 customers", "ws closed loop, 3 customers",
+                     "rasa webhook alone, 3 customers", "http open loop, 4 turns/s offered"]
+    for run in figures["runs"]:
+        assert run["turns"] > 0 and run["errors"] == 0, run
+        assert run["cpu_ms_per_turn"]["rasa"] > 0, f"no CPU time counted for Rasa: {run}"
+    assert figures["long_conversation"]["errors"] == 0 and figures["long_conversation"]["turn_1_ms"] > 0
+    assert "through the gateway / Rasa alone" in capsys.readouterr().out
