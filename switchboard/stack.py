@@ -152,7 +152,9 @@ def _services(config: StackConfig) -> List[Service]:
             "rasa",
             [
                 python, "-m", "switchboard.rasa_cli", "run",  # Rasa with switchboard/rasa_speedups.py
-                "--enable-api", "--auth-token", config.rasa_token,
+                # One argument: a random token may start with "-", which argparse would take
+                # for an option (Rasa then exits 2 at start-up, once in 64 starts).
+                "--enable-api", f"--auth-token={config.rasa_token}",
                 "--interface", "127.0.0.1", "--port", str(config.rasa_port),
                 "--model", str(config.model),
                 "--endpoints", f"{root}/endpoints.yml",

@@ -457,3 +457,15 @@ def test_rasa_endpoint_config_reaches_the_real_action_server(action_server, monk
     with pytest.raises(ClientResponseError) as refused:
         asyncio.run(_action_endpoint().request(method="post", json=action_call("action_greet")))
     assert refused.value.status == 401
+
+
+def test_a_rasa_token_that_starts_with_a_dash_reaches_rasa_as_the_token() -> None:
+    # secrets.token_urlsafe starts with "-" once in 64: as a separate argument, argparse took it
+    # for an option and Rasa exited with status 2 at start-up.
+    from rasa.__main__ import create_argument_parser
+
+    config = StackConfig(rasa_token="-Xy_starts-with-a-dash")
+    rasa = next(service for service in _services(config) if service.name == "rasa")
+    module = rasa.argv.index("switchboard.rasa_cli")
+    arguments = create_argument_parser().parse_args(rasa.argv[module + 1:])
+    assert arguments.auth_token == "-Xy_starts-with-a-dash"
