@@ -7,7 +7,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Callable, Dict, List, Sequence, Tuple, TypeVar
 
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -64,12 +64,22 @@ def load_corpus(root: Path = paths.ROOT) -> Corpus:
     return Corpus(examples, load_data(str(root / "data" / "nlu")))
 
 
-def stratified_folds(examples: List[Example], k: int, seed: int) -> List[List[Example]]:
-    """``k`` disjoint folds; each (language, label)'s examples are dealt round-robin after a shuffle."""
-    groups: Dict[tuple, List[Example]] = defaultdict(list)
+T = TypeVar("T")
+
+
+def _language_and_label(example: Example) -> Tuple[str, str]:
+    return example.language, example.label
+
+
+def stratified_folds(
+    examples: Sequence[T], k: int, seed: int, key: Callable[[T], Any] = _language_and_label
+) -> List[List[T]]:
+    """``k`` disjoint folds; each group's examples (by ``key``: language and label by default)
+    are dealt round-robin after a seeded shuffle."""
+    groups: Dict[Any, List[T]] = defaultdict(list)
     for example in examples:
-        groups[(example.language, example.label)].append(example)
-    result: List[List[Example]] = [[] for _ in range(k)]
+        groups[key(example)].append(example)
+    result: List[List[T]] = [[] for _ in range(k)]
     rng = random.Random(seed)
     offset = 0
     for key in sorted(groups):

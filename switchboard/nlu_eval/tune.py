@@ -77,23 +77,13 @@ def choose(results: Dict[float, float]) -> float:
 
 
 def label_folds(examples: Sequence[Example], k: int, seed: int = 42) -> List[List[Example]]:
-    """``k`` disjoint parts; each label's examples are dealt round-robin after a seeded shuffle."""
+    """``k`` disjoint parts of the in-scope examples, stratified by label (the report's folds)."""
+    from switchboard.nlu_eval.dataset import stratified_folds
+
     if k < 2:
         raise ValueError(f"cross-validation needs at least 2 folds, not {k}")
-    by_label: Dict[str, List[Example]] = defaultdict(list)
-    for example in examples:
-        if example.label != OOS:
-            by_label[example.label].append(example)
-    parts: List[List[Example]] = [[] for _ in range(k)]
-    rng = random.Random(seed)
-    offset = 0
-    for label in sorted(by_label):
-        items = by_label[label][:]
-        rng.shuffle(items)
-        for index, item in enumerate(items):
-            parts[(index + offset) % k].append(item)
-        offset += len(items)
-    return parts
+    in_scope = [example for example in examples if example.label != OOS]
+    return stratified_folds(in_scope, k, seed, key=lambda example: example.label)
 
 
 def splits(
