@@ -13,7 +13,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Protocol, Sequence
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence
 
 import aiohttp
 
@@ -46,36 +46,20 @@ class Script:
     turns: Sequence[str]
 
 
-class HttpConversation:
-    """``POST /api/chat``, one request per turn."""
+class PostConversation:
+    """One POST of ``{"sender", "message"}`` per turn: the gateway's ``/api/chat`` (its body's
+    ``replies``) or Rasa's REST webhook (a list of replies)."""
 
-    def __init__(self, http: aiohttp.ClientSession, gateway: str, sender: str) -> None:
-        self.http, self.url, self.sender = http, f"{gateway}/api/chat", sender
-
-    async def turn(self, text: str) -> None:
-        async with self.http.post(self.url, json={"sender": self.sender, "message": text}) as reply:
-            body = await reply.read()
-            if reply.status != 200:
-                raise TurnFailed(f"http {reply.status}")
-            if not json.loads(body).get("replies"):
-                raise TurnFailed("no reply")
-
-    async def close(self) -> None:
-        return None
-
-
-class WebhookConversation:
-    """Rasa's REST channel directly, the same turns without the gateway."""
-
-    def __init__(self, http: aiohttp.ClientSession, rasa: str, sender: str) -> None:
-        self.http, self.url, self.sender = http, f"{rasa}/webhooks/rest/webhook", sender
+    def __init__(self, http: aiohttp.ClientSession, url: str, sender: str, server: str,
+                 replies: Callable[[Any], Any]) -> None:
+        self.http, self.url, self.sender, self.server, self._replies = http, url, sender, server, replies
 
     async def turn(self, text: str) -> None:
         async with self.http.post(self.url, json={"sender": self.sender, "message": text}) as reply:
             body = await reply.read()
             if reply.status != 200:
-                raise TurnFailed(f"rasa {reply.status}")
-            if not json.loads(body):
+                raise TurnFailed(f"{self.server} {reply.status}")
+            if not self._replies(json.loads(body)):
                 raise TurnFailed("no reply")
 
     async def close(self) -> None:
@@ -124,9 +108,9 @@ class SocketConversation:
 async def open_conversation(transport: str, http: aiohttp.ClientSession, urls: Dict[str, str], sender: str) -> Conversation:
     """A new customer's conversation over ``transport`` (http, ws or webhook)."""
     if transport == "http":
-        return HttpConversation(http, urls["gateway"], sender)
+        return PostConversation(http, f"{urls['gateway']}/api/chat", sender, "http", lambda body: body.get("replies"))
     if transport == "webhook":
-        return WebhookConversation(http, urls["rasa"], sender)
+        return PostConversation(http, f"{urls['rasa']}/webhooks/rest/webhook", sender, "rasa", lambda body: body)
     if transport == "ws":
         return await SocketConversation.open(http, urls["gateway"], sender)
     raise ValueError(f"unknown transport {transport!r}")
