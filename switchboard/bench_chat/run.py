@@ -31,7 +31,6 @@ from statistics import median
 from typing import Any, Dict, List, Optional, Sequence
 
 import aiohttp
-import yaml
 
 from switchboard import paths
 from switchboard.bench_chat.cpu import session_cpu_seconds
@@ -39,33 +38,36 @@ from switchboard.bench_chat.customers import Script, new_sender, open_conversati
 from switchboard.bench_chat.stats import Run
 from switchboard.languages import LANGUAGES
 from switchboard.stack import Stack, StackConfig
+from switchboard.validation.project import Project
 
 SCRIPT_INTENTS = ("greet", "faq/opening_hours", "faq/payment_methods", "goodbye")
 LONG_TURNS = 30
 DEFAULT_OUT = paths.ROOT / "reports" / "bench-chat.json"
 
 
-def _examples(language: str, intent: str, root: Path) -> List[str]:
-    for path in sorted((root / "data" / "nlu" / language).glob("*.yml")):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            if block.get("intent") == intent:
-                return [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
-    raise ValueError(f"no examples of {intent} in data/nlu/{language}")
+def _examples(project: Project, language: str, label: str) -> List[str]:
+    """The plain texts of ``label``'s examples in ``language``, in file order."""
+    texts = [e.text for e in project.examples if e.language == language and e.label == label]
+    if not texts:
+        raise ValueError(f"no examples of {label} in data/nlu/{language}")
+    return texts
 
 
 def scripts(root: Path = paths.ROOT, seed: int = 7) -> List[Script]:
     """Four-turn scripts in every language, one example per intent picked at random (seeded)."""
+    project = Project(root)
     rng = random.Random(seed)
     result = []
     for language in LANGUAGES:
         for _ in range(4):
-            result.append(Script(language, [rng.choice(_examples(language, i, root)) for i in SCRIPT_INTENTS]))
+            result.append(Script(language, [rng.choice(_examples(project, language, i)) for i in SCRIPT_INTENTS]))
     return result
 
 
 def long_script(root: Path = paths.ROOT, language: str = "en") -> Script:
     """A 30-turn conversation: FAQ questions one after another."""
-    questions = _examples(language, "faq/opening_hours", root) + _examples(language, "faq/payment_methods", root)
+    project = Project(root)
+    questions = _examples(project, language, "faq/opening_hours") + _examples(project, language, "faq/payment_methods")
     return Script(language, [questions[i % len(questions)] for i in range(LONG_TURNS)])
 
 
