@@ -37,6 +37,9 @@ def _die_with_parent() -> None:
         pass  # not Linux: Ctrl-C and SIGTERM still stop the children
 
 
+READY_LINE = "Press Ctrl-C to stop."  # the banner's last line: start-up is over
+
+
 @dataclass
 class StackConfig:
     """Ports, paths and secrets of one running stack."""
@@ -346,7 +349,7 @@ def _banner(config: StackConfig) -> str:
             "",
             *_demo_logins(),
             "",
-            "Press Ctrl-C to stop.",
+            READY_LINE,
             "",
         ]
     )

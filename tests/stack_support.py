@@ -14,10 +14,10 @@ from typing import Iterator, List
 import pytest
 
 from switchboard import paths
+from switchboard.stack import READY_LINE
 from tests.helpers import free_port, http, wait_until, write_routing
 
 TOKEN = "integration-test-token"
-READY_LINE = b"Press Ctrl-C to stop."  # the last line of the launcher's banner
 
 
 def desk_login(gateway: str, username: str, available: bool = True) -> dict:
@@ -101,7 +101,7 @@ def launch(data_dir: Path, log: Path, open_now: bool = True, auto_assign: bool =
         # marks the end of start-up.
         if process.poll() is not None:
             raise AssertionError(f"the stack exited during start-up:\n{log.read_text()[-4000:]}")
-        if READY_LINE not in log.read_bytes()[start:]:
+        if READY_LINE.encode() not in log.read_bytes()[start:]:
             return False
         return http("GET", f"{stack.gateway}/health", timeout=5)[1].get("status") == "ok"
 
