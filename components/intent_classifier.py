@@ -184,7 +184,10 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
         self._resource = resource
         self._char: Any = None
         self._word: Any = None
-        self._coef: Optional[np.ndarray] = None
+        # (features, labels), row-major: a sparse feature row times it reads only the rows of
+        # its own non-zero features. (The transpose of sklearn's (labels, features) ``coef_``
+        # made SciPy copy the whole matrix, 40 MB, on every prediction: 42 ms instead of 0.04.)
+        self._weights: Optional[np.ndarray] = None
         self._intercept: Optional[np.ndarray] = None
         self._labels: List[Text] = []
         self._responses: Dict[Text, List[Dict[Text, Any]]] = {}
@@ -245,9 +248,8 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
         coef = np.vstack([estimator.coef_ for estimator in model.estimators_])
         intercept = np.concatenate([estimator.intercept_ for estimator in model.estimators_])
         if len(self._labels) == 2:  # a binary fit keeps one row: the other label is its mirror
-            self._coef, self._intercept = np.vstack([-coef[0], coef[0]]), np.array([-intercept[0], intercept[0]])
-        else:
-            self._coef, self._intercept = coef, intercept
+            coef, intercept = np.vstack([-coef[0], coef[0]]), np.array([-intercept[0], intercept[0]])
+        self._set_weights(coef, intercept)
         self._retrieval_intents = sorted(training_data.retrieval_intents)
         self._responses = {
             key: value for key, value in training_data.responses.items()
@@ -256,13 +258,18 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
         self.persist()
         return self._resource
 
+    def _set_weights(self, coef: np.ndarray, intercept: np.ndarray) -> None:
+        """Keep sklearn's (labels, features) ``coef`` in the row-major (features, labels) layout."""
+        self._weights = np.ascontiguousarray(coef.T)
+        self._intercept = intercept
+
     def persist(self) -> None:
         """Vocabularies and labels as JSON, weights as NumPy arrays."""
-        if self._coef is None:
+        if self._weights is None:
             return
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(
-                directory / ARRAYS_FILE, coef=self._coef, intercept=self._intercept,
+                directory / ARRAYS_FILE, coef=self._weights.T, intercept=self._intercept,
                 char_idf=self._char.idf_, word_idf=self._word.idf_,
             )
             meta = {
@@ -290,8 +297,7 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
             with model_storage.read_from(resource) as directory:
                 meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
                 with np.load(directory / ARRAYS_FILE, allow_pickle=False) as arrays:
-                    component._coef = arrays["coef"]
-                    component._intercept = arrays["intercept"]
+                    component._set_weights(arrays["coef"], arrays["intercept"])
                     char_idf, word_idf = arrays["char_idf"], arrays["word_idf"]
         except (ValueError, FileNotFoundError):
             logger.debug("MultilingualIntentClassifier: no trained model in '%s'.", resource.name)
@@ -312,7 +318,7 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
         # Customers' messages are never written to the embedding cache; evaluation, which parses
         # training examples, may read their vectors from it (``read_cache_at_parse``).
         features = self._features(messages, cached=self._config["read_cache_at_parse"], store=False)
-        scores = features @ self._coef.T + self._intercept
+        scores = features @ self._weights + self._intercept
         return _one_vs_rest_probabilities(np.asarray(scores))
 
     @property
@@ -323,7 +329,7 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         """Set ``intent``, ``intent_ranking`` and, for retrieval intents, ``response_selector``."""
         todo = [m for m in messages if m.get(TEXT)]
-        if self._coef is None or not todo:
+        if self._weights is None or not todo:
             for message in messages:
                 if not message.get(INTENT):
                     message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
