@@ -10,6 +10,8 @@ INTERNAL_SLOTS = {
     "requested_slot", "session_started_metadata", "fallback_count", "language_pinned", "identity_attempts",
     "troubleshoot_step", "technician_slots", "step_result", "new_due_date", "upgrade_plan_code",
 }
+# Entities that only carry slot updates (components/conversation_slots.py), not what the customer said.
+SLOT_UPDATE_EXTRACTOR = "ConversationSlots"
 
 
 def _user_events(tracker: Dict[str, Any]) -> Iterable[Dict[str, Any]]:
@@ -37,6 +39,7 @@ def entities(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
         {"entity": e.get("entity"), "value": e.get("value")}
         for event in _user_events(tracker)
         for e in (event.get("parse_data") or {}).get("entities") or []
+        if e.get("extractor") != SLOT_UPDATE_EXTRACTOR
     ]
 
 

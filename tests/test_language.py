@@ -1,11 +1,21 @@
-"""Language detection (lingua) and the per-turn language slot."""
+"""Language detection (lingua) and the slots every message updates (components/conversation_slots.py)."""
 
 import pytest
-from rasa_sdk.executor import CollectingDispatcher
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
 
-from actions.language import detect_confident, normalise
-from actions.slot_mappings import ValidateSlotMappings
-from tests.actions_support import tracker
+from components.conversation_slots import (
+    EXTRACTOR,
+    Conversation,
+    ConversationSlots,
+    Turn,
+    entity_for,
+    slot_updates,
+)
+from components.language_detection import detect_confident, normalise
+from switchboard import paths
 
 
 @pytest.mark.parametrize(
@@ -37,33 +47,89 @@ def test_normalise(raw, expected) -> None:
     assert normalise(raw) == expected
 
 
-async def _extract(**kwargs):
-    return await ValidateSlotMappings().extract_language(CollectingDispatcher(), tracker(**kwargs), {})
+def test_detected_language_is_set() -> None:
+    turn = Turn("Bonjour, je voudrais connaître mes horaires", intent="faq")
+    assert slot_updates(turn, Conversation(language="en")) == {"language": "fr"}
 
 
-async def test_detected_language_is_set() -> None:
-    assert await _extract(text="Bonjour, je voudrais connaître mes horaires", slots={"language": "en"}) == {
-        "language": "fr"
-    }
+def test_explicit_switch_overrides_detection_and_is_pinned() -> None:
+    turn = Turn("parlez-vous anglais ?", intent="switch_language", entities=[{"entity": "language", "value": "en"}])
+    assert slot_updates(turn, Conversation(language="fr")) == {"language": "en", "language_pinned": True}
 
 
-async def test_explicit_switch_overrides_detection_and_is_pinned() -> None:
-    result = await _extract(
-        intent="switch_language",
-        text="parlez-vous anglais ?",
-        entities=[{"entity": "language", "value": "en"}],
-        slots={"language": "fr"},
-    )
-    assert result == {"language": "en", "language_pinned": True}
+def test_language_mention_without_the_switch_intent_is_not_a_choice() -> None:
+    turn = Turn("Bonjour, je parle français", intent="greet", entities=[{"entity": "language", "value": "fr"}])
+    assert slot_updates(turn, Conversation(language="fr")) == {}
 
 
-async def test_pinned_language_is_kept() -> None:
-    assert await _extract(text="Bonjour tout le monde, merci", slots={"language": "en", "language_pinned": True}) == {}
+def test_pinned_language_is_kept() -> None:
+    turn = Turn("Bonjour tout le monde, merci", intent="greet")
+    assert slot_updates(turn, Conversation(language="en", pinned=True)) == {}
 
 
-async def test_channel_metadata_language_counts_as_a_choice() -> None:
-    assert await _extract(text="hello", metadata={"language": "lt"}) == {"language": "lt", "language_pinned": True}
+def test_channel_metadata_language_counts_as_a_choice() -> None:
+    turn = Turn("hello", intent="greet", metadata={"language": "lt"})
+    assert slot_updates(turn, Conversation()) == {"language": "lt", "language_pinned": True}
 
 
-async def test_first_ambiguous_message_defaults_to_english() -> None:
-    assert await _extract(text="ok", slots={"language": None}) == {"language": "en"}
+def test_a_choice_already_in_force_changes_nothing() -> None:
+    turn = Turn("hello", intent="greet", metadata={"language": "lt"})
+    assert slot_updates(turn, Conversation(language="lt", pinned=True)) == {}
+
+
+def test_first_ambiguous_message_defaults_to_english() -> None:
+    assert slot_updates(Turn("ok", intent="affirm"), Conversation()) == {"language": "en"}
+
+
+def test_channel_from_metadata_only_when_known_and_changed() -> None:
+    assert slot_updates(Turn("hello", "greet", metadata={"channel": "voice"}), Conversation("en")) == {"channel": "voice"}
+    assert slot_updates(Turn("hello", "greet", metadata={"channel": "carrier-pigeon"}), Conversation("en", channel="chat")) == {}
+    assert slot_updates(Turn("hello", "greet", metadata={"channel": "chat"}), Conversation("en", channel="chat")) == {}
+
+
+def test_fallback_counter_resets_when_understood() -> None:
+    assert slot_updates(Turn("hello", "greet"), Conversation("en", fallback_count=1.0)) == {"fallback_count": 0.0}
+    assert slot_updates(Turn("hello", "nlu_fallback"), Conversation("en", fallback_count=1.0)) == {}
+    assert slot_updates(Turn("hello", "greet"), Conversation("en")) == {}
+
+
+def _parsed(text: str, intent: str, tracker, metadata=None) -> Message:
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [],
+                            "metadata": metadata or {}})
+    (parsed,) = ConversationSlots().process([message], tracker)
+    return parsed
+
+
+def test_component_reads_the_tracker_and_adds_marked_entities() -> None:
+    domain = Domain.load(str(paths.ROOT / "domain"))
+    tracker = DialogueStateTracker.from_events("kim", [SlotSet("language", "en")], slots=domain.slots)
+    parsed = _parsed("Bonjour, ma box ne marche plus depuis hier", "faq", tracker, {"channel": "chat"})
+    assert parsed.get("entities") == [
+        {"entity": entity_for("language"), "value": "fr", "extractor": EXTRACTOR},
+        {"entity": entity_for("channel"), "value": "chat", "extractor": EXTRACTOR},
+    ]
+    pinned = DialogueStateTracker.from_events(
+        "kim", [SlotSet("language", "en"), SlotSet("language_pinned", True), SlotSet("channel", "chat")],
+        slots=domain.slots)
+    assert _parsed("Bonjour tout le monde", "greet", pinned, {"channel": "chat"}).get("entities") == []
+
+
+def test_without_a_conversation_nothing_is_added() -> None:
+    message = Message(data={"text": "Bonjour", "intent": {"name": "greet"}, "entities": []})
+    assert ConversationSlots().process([message]) == [message]
+    assert message.get("entities") == []
+
+
+async def test_slots_are_filled_from_the_entities_by_rasa() -> None:
+    """Rasa's own slot extraction, with the project's domain, turns the entities into slots."""
+    from rasa.core.actions.action import ActionExtractSlots
+    from rasa.core.channels import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+
+    domain = Domain.load(str(paths.ROOT / "domain"))
+    tracker = DialogueStateTracker.from_events("kim", [], slots=domain.slots)
+    parsed = _parsed("Bonjour, ma box ne marche plus depuis hier", "faq", tracker, {"channel": "voice"})
+    tracker.update(UserUttered(parsed.get("text"), parsed.get("intent"), parsed.get("entities")))
+    events = await ActionExtractSlots(None).run(
+        CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses), tracker, domain)
+    assert {(e.key, e.value) for e in events if isinstance(e, SlotSet)} == {("language", "fr"), ("channel", "voice")}

@@ -233,20 +233,6 @@ async def test_outcome_actions_restate_the_slot() -> None:
         SlotSet("troubleshoot_outcome", "unresolved")]
 
 
-async def test_channel_and_fallback_counter_slots() -> None:
-    from actions.slot_mappings import ValidateSlotMappings
-
-    mappings = ValidateSlotMappings()
-    voice = tracker({"channel": None}, metadata={"channel": "voice"})
-    assert await mappings.extract_channel(CollectingDispatcher(), voice, {}) == {"channel": "voice"}
-    odd = tracker({"channel": "chat"}, metadata={"channel": "carrier-pigeon"})
-    assert await mappings.extract_channel(CollectingDispatcher(), odd, {}) == {}
-    understood = tracker({"fallback_count": 1.0}, intent="faq")
-    assert await mappings.extract_fallback_count(CollectingDispatcher(), understood, {}) == {"fallback_count": 0.0}
-    missed = tracker({"fallback_count": 1.0}, intent="nlu_fallback")
-    assert await mappings.extract_fallback_count(CollectingDispatcher(), missed, {}) == {}
-
-
 async def test_skipped_survey_stores_nothing(customer_store) -> None:
     from sqlalchemy import func, select
 
