@@ -36,6 +36,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from pii import redact_piece, redact_value
 from pii.redact import MAX_PIECES, PIECES_KEY, SIGNAL_KEY, PieceRun, mask_echoes, piece_run
+from switchboard import sqlite_tuning
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -128,7 +129,13 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     The constructor is SQLTrackerStore's (``dialect``, ``host``, ``db``, ``username``,
     ``password``, ...); reading is unchanged, so retrieved trackers hold what was stored.
+    On SQLite the file is in write-ahead-log mode (:mod:`switchboard.sqlite_tuning`).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """SQLTrackerStore's constructor, then the SQLite settings."""
+        super().__init__(*args, **kwargs)
+        sqlite_tuning.tune(self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Insert the tracker's new events, redacted; then mask the pieces of any split card.

@@ -429,3 +429,16 @@ async def test_pieces_across_a_session_start_are_found(store: RedactingSQLTracke
     await turn(store, "jo", ActionExecuted("action_session_start"), SessionStarted(), listen())
     await turn(store, "jo", user("[card ending 4444]", gateway_meta(pieces=1)), listen())
     assert user_texts(store, "jo") == [MASK_PART, "[card ending 4444]"]
+
+
+def test_sqlite_tracker_store_uses_the_write_ahead_log(tmp_path) -> None:
+    """Commits wait for no fsync per turn, and a reader never blocks Rasa's writer."""
+    import sqlite3
+
+    from components.tracker_store import RedactingSQLTrackerStore
+
+    path = tmp_path / "tracker.db"
+    store = RedactingSQLTrackerStore(dialect="sqlite", db=str(path))
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import sessionmaker
+
+from switchboard import sqlite_tuning
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +56,10 @@ def create_engine(database_url: str) -> AsyncEngine:
     """The gateway's async engine; on SQLite a writer waits up to 30 s for another's lock."""
     url = make_url(async_url(database_url))
     connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S} if _backend(url) == "sqlite" else {}
-    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    if _backend(url) == "sqlite":
+        event.listen(engine.sync_engine, "connect", sqlite_tuning.per_connection)
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> "sessionmaker[AsyncSession]":
@@ -70,4 +77,9 @@ def upgrade_schema(database_url: str) -> None:
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["sqlalchemy_url"] = sync_url(database_url)
     command.upgrade(config, "head")
+    engine = sa_create_engine(sync_url(database_url))
+    try:
+        sqlite_tuning.tune(engine)  # WAL mode, kept in the file (the gateway's engine is async)
+    finally:
+        engine.dispose()
     logger.info("database schema is up to date")
