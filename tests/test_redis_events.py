@@ -1,10 +1,11 @@
 """The Redis-backed event hub (``bot/event_bus_redis.py``) on a real ``redis-server``
 (``tests/redis_support.py``): several instances, one order, subscriptions that follow the
-clients, Redis going away and coming back."""
+clients, Redis going away and coming back, and two in-process gateways on one database."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from contextlib import asynccontextmanager
@@ -14,6 +15,8 @@ import pytest
 
 from bot.event_bus_redis import RedisEventHub
 from bot.events import SUBSCRIBER_BUFFER, HubState, Subscription
+from tests.gateway_harness import frames_until, running_gateway
+from tests.openapi_check import assert_matches_spec
 from tests.redis_support import RedisServer
 
 WAIT_S = 30.0  # the most any wait below may take before the test fails (none should come close)
@@ -217,3 +220,67 @@ async def test_a_hub_that_cannot_reach_redis_at_start_serves_locally_and_connect
             await eventually(in_state(a, state=HubState.CONNECTED), "the hub connecting once Redis is up")
             a.publish(TOPIC, {"n": 2})
             assert (await received(client, 1, "an event through Redis"))[0] == {"n": 2}
+
+
+def _customer_message(role: str, text: str = ""):
+    return lambda f: f["type"] == "message" and f["role"] == role and text in (f.get("text") or "")
+
+
+async def test_two_gateways_on_one_database_carry_a_handoff_between_instances(redis_url, tmp_path) -> None:
+    """The customer chats through gateway A; the agent works through gateway B."""
+    settings = {"redis_url": redis_url}
+    async with running_gateway(tmp_path, settings=settings) as a, running_gateway(tmp_path, settings=settings) as b:
+        for gateway in (a, b):
+            health = await gateway.call("GET", "/health")
+            assert health.body["event_hub"]["backend"] == "redis" and health.body["components"]["event_hub"] == "up"
+            assert_matches_spec("/health", "get", health.status, health.body)
+        alice = await b.login("alice")
+        await b.available(alice)
+        async with a.ws("/ws/chat?sender=two-gateways") as customer, b.ws("/ws/desk") as desk:
+            await frames_until(customer, lambda f: f["type"] == "ready")
+            await desk.send(json.dumps({"type": "auth", "token": alice}))
+            await frames_until(desk, lambda f: f["type"] == "ready")
+
+            await customer.send(json.dumps({"type": "message", "text": "I want a human please"}))
+            queued = await frames_until(customer, lambda f: f["type"] == "queue")
+            await frames_until(desk, lambda f: f["type"] == "queues_changed")  # published on A, seen on B
+            accepted = await b.call("POST", f"/api/handoffs/{queued['id']}/accept", token=alice)
+            assert accepted.status == 200, accepted
+            await frames_until(customer, lambda f: f["type"] == "handoff" and f["status"] == "assigned")
+
+            replies = [f"Reply {n} from gateway B" for n in range(5)]
+            for text in replies:
+                sent = await b.call("POST", f"/api/handoffs/{queued['id']}/messages", {"text": text}, token=alice)
+                assert sent.status == 201, sent
+            got = [(await frames_until(customer, _customer_message("agent")))["text"] for _ in replies]
+            assert got == replies
+
+            await customer.send(json.dumps({"type": "message", "text": "thanks, that works"}))
+            seen = await frames_until(desk, _customer_message("customer", "thanks"))
+            assert seen["handoff_id"] == queued["id"] and seen["text"] == "thanks, that works"
+
+
+async def test_health_reports_redis_going_away_and_http_keeps_working(
+        redis_server: RedisServer, redis_url, tmp_path) -> None:
+    async with running_gateway(tmp_path, settings={"redis_url": redis_url}) as gateway:
+        health = (await gateway.call("GET", "/health")).body
+        assert health["event_hub"]["state"] == "connected" and health["components"]["event_hub"] == "up"
+        redis_server.kill()
+
+        async def reported_down() -> bool:
+            body = (await gateway.call("GET", "/health")).body
+            return body["components"]["event_hub"] == "down" and body["status"] == "degraded"
+
+        await eventually(reported_down, "/health reporting the event hub down")
+        assert (await gateway.call("GET", "/health")).body["event_hub"]["state"] == "disconnected"
+        answer = await gateway.chat("no-redis", "hello there")
+        assert answer.status == 200 and answer.body["replies"], answer
+        history = await gateway.call("GET", "/api/chat/history?sender=no-redis")
+        assert [m["text"] for m in history.body["messages"]][:1] == ["hello there"]
+
+        redis_server.start()
+
+        async def reported_up() -> bool:
+            return (await gateway.call("GET", "/health")).body["components"]["event_hub"] == "up"
+
+        await eventually(reported_up, "/health reporting the event hub back up")
