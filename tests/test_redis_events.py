@@ -226,10 +226,22 @@ def _customer_message(role: str, text: str = ""):
     return lambda f: f["type"] == "message" and f["role"] == role and text in (f.get("text") or "")
 
 
-async def test_two_gateways_on_one_database_carry_a_handoff_between_instances(redis_url, tmp_path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_database(request, tmp_path) -> str:
+    """One database for two gateways: a SQLite file, or a fresh database on the session's PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.db'}"
+    return request.getfixturevalue("postgres_server").new_database("two_gateways")
+
+
+async def test_two_gateways_on_one_database_carry_a_handoff_between_instances(
+        redis_url, shared_database, tmp_path) -> None:
     """The customer chats through gateway A; the agent works through gateway B."""
     settings = {"redis_url": redis_url}
-    async with running_gateway(tmp_path, settings=settings) as a, running_gateway(tmp_path, settings=settings) as b:
+    for folder in ("a", "b"):  # each instance's own data folder, one database
+        (tmp_path / folder).mkdir()
+    async with running_gateway(tmp_path / "a", settings=settings, database_url=shared_database) as a, \
+            running_gateway(tmp_path / "b", settings=settings, database_url=shared_database) as b:
         for gateway in (a, b):
             health = await gateway.call("GET", "/health")
             assert health.body["event_hub"]["backend"] == "redis" and health.body["components"]["event_hub"] == "up"
