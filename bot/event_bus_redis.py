@@ -155,7 +155,7 @@ class RedisEventHub(EventHub):
                 logger.warning("event hub: %d events were still queued for Redis at stop; dropped", len(self._outbound))
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        self._state = HubState.DISCONNECTED
+        self._fall_back()  # anything left goes to this instance's clients; nobody waits on a barrier forever
 
     async def settled(self) -> None:
         """Return once the subscriptions made so far receive every instance's events.
