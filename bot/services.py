@@ -3,7 +3,9 @@
 Handlers get them with :func:`services_of`; domain functions take the :class:`Services`
 object (or the one service they need) as an argument, never the Sanic app. What needs a
 running event loop (the database engine, Rasa's HTTP client) opens in :meth:`Services.open`
-when the server starts and closes in :meth:`Services.close`.
+when the server starts and closes in :meth:`Services.close`. The event hub is the in-process
+one, or with ``SWITCHBOARD_REDIS_URL`` the Redis bridge shared by every gateway instance; it
+too connects at start and closes at stop.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import sessionmaker
 
 from bot.db.engine import create_engine, session_factory, upgrade_schema
+from bot.event_bus_redis import RedisEventHub
 from bot.events import EventHub
 from bot.login_throttle import LoginThrottle
 from bot.rasa_client import RasaClient
@@ -76,7 +79,7 @@ class Services:
     def __init__(self, settings: Settings, routing: RoutingConfig, rasa: Optional[RasaApi] = None) -> None:
         self.settings = settings
         self.routing = routing
-        self.hub = EventHub()
+        self.hub: EventHub = RedisEventHub(settings.redis_url) if settings.redis_url else EventHub()
         self.executors = Executors()
         self.login_throttle = LoginThrottle()
         self.dispatch_lock = asyncio.Lock()
@@ -88,13 +91,14 @@ class Services:
         self._tasks: Set["asyncio.Task[Any]"] = set()
 
     async def open(self) -> None:
-        """Migrate the database and open the engine and Rasa's client (at server start)."""
+        """Migrate the database, open the engine and Rasa's client, start the event hub (at server start)."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.executors.blocking, upgrade_schema, self.settings.database_url)
         self._engine = create_engine(self.settings.database_url)
         self._sessions = session_factory(self._engine)
         if self._rasa is None:
             self._rasa = RasaClient(self.settings.rasa_url, self.settings.rasa_token, self.settings.rasa_timeout_s)
+        await self.hub.start()
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> "asyncio.Task[Any]":
         """Run ``work`` in the background for the server's life (cancelled by :meth:`close`)."""
@@ -108,6 +112,7 @@ class Services:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.hub.stop()
         if self._rasa is not None and self._owns_rasa:
             await self._rasa.close()
         if self._engine is not None:

@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
+from urllib.parse import urlsplit
+
+from redis.asyncio.connection import parse_url
 
 DEFAULT_MAX_MESSAGE_CHARS = 2000
 
@@ -66,6 +69,47 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple) -> 
     return value
 
 
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def without_password(url: str) -> str:
+    """``url`` with any credentials masked, for messages and logs."""
+    if "@" not in url:
+        return url
+    scheme, separator, rest = url.partition("://")
+    host = rest.rpartition("@")[2] if separator else url.rpartition("@")[2]
+    return f"{scheme}://***@{host}" if separator else f"***@{host}"
+
+
+def _redis_url(env: Mapping[str, str], name: str) -> str:
+    """A Redis URL (``redis://host:port/db``, ``rediss://``, ``unix:///path``), or "" when unset."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return ""
+    parts, shown = urlsplit(raw), repr(without_password(raw))
+    example = "such as redis://127.0.0.1:6379/0"
+    if parts.scheme not in REDIS_SCHEMES or not raw.startswith(f"{parts.scheme}://"):
+        raise ConfigError(f"{name} must be a redis://, rediss:// or unix:// URL {example}, got {shown}")
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ConfigError(f"{name}: a unix:// URL needs the socket's path (unix:///run/redis.sock), got {shown}")
+    else:
+        try:
+            parts.port  # noqa: B018 - raises ValueError unless the port is a number from 0 to 65535
+        except ValueError:
+            raise ConfigError(f"{name} has a bad port, got {shown} ({example})") from None
+        if not parts.hostname:
+            raise ConfigError(f"{name} needs a host, {example}; got {shown}")
+        database = parts.path.strip("/")
+        if database and not database.isdigit():
+            raise ConfigError(f"{name}: the database after the host must be a number, got {shown}")
+    try:
+        parse_url(raw)  # the options after "?", read as redis-py will read them
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error} Got {shown}") from None
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the gateway needs to run."""
@@ -89,6 +133,7 @@ class Settings:
     voice_on_no_input: str = "transfer"
     voice_blocklist: str = ""
     abandon_after_s: float = 120.0
+    redis_url: str = ""  # empty: the in-process event hub (one gateway instance)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -118,4 +163,5 @@ class Settings:
             voice_on_no_input=_choice(env, "SWITCHBOARD_VOICE_ON_NO_INPUT", "transfer", ("transfer", "hangup")),
             voice_blocklist=env.get("SWITCHBOARD_VOICE_BLOCKLIST", ""),
             abandon_after_s=_float(env, "SWITCHBOARD_ABANDON_AFTER_SECONDS", 120.0),
+            redis_url=_redis_url(env, "SWITCHBOARD_REDIS_URL"),
         )

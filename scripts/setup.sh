@@ -2,7 +2,7 @@
 # Installs everything Switchboard needs, and does nothing when it is all in place.
 #
 #   scripts/setup.sh            Debian packages for running the product, then the venv
-#   scripts/setup.sh --test     also the packages the test suite needs (Chromium, speech test data)
+#   scripts/setup.sh --test     also the packages the test suite needs (Chromium, speech test data, PostgreSQL, Redis)
 #
 # The venv is built once per lock-file hash under $SWITCHBOARD_CACHE (default ~/.cache/switchboard)
 # and .venv in the checkout is a symlink to it, so a second clone or CI reuses it.
@@ -13,7 +13,7 @@ CACHE="${SWITCHBOARD_CACHE:-$HOME/.cache/switchboard}"
 PYTHON="${PYTHON:-python3}"
 
 RUN_DEBS=(espeak-ng libespeak-ng1)
-TEST_DEBS=(chromium pocketsphinx-testdata sox postgresql)
+TEST_DEBS=(chromium pocketsphinx-testdata sox postgresql redis-server)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -16,6 +16,7 @@ import pytest
 from switchboard import paths
 from tests.helpers import free_port, http, wait_until
 from tests.postgres_support import postgres_server  # noqa: F401 - a fixture for every test module
+from tests.redis_support import redis_server, redis_url  # noqa: F401 - fixtures for every test module
 
 ROOT = paths.ROOT
 

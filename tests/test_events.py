@@ -45,3 +45,16 @@ async def test_an_opened_subscription_receives_until_it_is_closed() -> None:
     subscription.close()
     hub.publish("call", {"n": 2})
     assert hub.subscriber_count("call") == 0 and subscription.queue.empty()
+
+
+async def test_the_in_process_hub_is_always_connected_and_settled() -> None:
+    hub = EventHub()
+    await hub.start()
+    with hub.subscribe("t") as sub:
+        await hub.settled()
+        sub.deliver({"n": 1})
+        hub.publish("t", {"n": 2})
+        assert [await sub.next(), await sub.next()] == [{"n": 1}, {"n": 2}]
+        assert hub.local_topics() == {"t"}
+    assert hub.describe() == {"backend": "memory", "state": "connected"}
+    await hub.stop()

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tests.helpers import http
+from tests.openapi_check import assert_matches_spec
 
 CHAT = "/api/chat"
 
@@ -83,7 +84,9 @@ def test_health_reports_rasa_down(gateway_without_rasa) -> None:
     status, body = http("GET", gateway_without_rasa["url"] + "/health")
     assert status == 200
     assert body["status"] == "degraded"
-    assert body["components"] == {"gateway": "up", "database": "up", "rasa": "down"}
+    assert body["components"] == {"gateway": "up", "database": "up", "rasa": "down", "event_hub": "up"}
+    assert body["event_hub"] == {"backend": "memory", "state": "connected"}
+    assert_matches_spec("/health", "get", status, body)
 
 
 def test_hung_rasa_gets_503_instead_of_hanging(gateway_with_hung_rasa) -> None:

@@ -1,8 +1,13 @@
 """Configuration from the environment: defaults, explicit booleans, clear errors."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from bot.settings import ConfigError, Settings, parse_bool
+from switchboard import paths
 
 
 def test_defaults() -> None:
@@ -49,3 +54,32 @@ def test_parse_bool(raw, expected) -> None:
 def test_parse_bool_rejects_garbage() -> None:
     with pytest.raises(ConfigError):
         parse_bool("maybe")
+
+
+def test_no_redis_url_means_the_in_process_hub() -> None:
+    assert Settings.from_env({}).redis_url == ""
+    assert Settings.from_env({"SWITCHBOARD_REDIS_URL": " "}).redis_url == ""
+    url = "redis://127.0.0.1:6379/0"
+    assert Settings.from_env({"SWITCHBOARD_REDIS_URL": url}).redis_url == url
+
+
+@pytest.mark.parametrize("url", [
+    "localhost:6379", "http://127.0.0.1:6379", "redis://127.0.0.1:port/0", "redis://127.0.0.1:99999",
+    "redis:///0", "redis://127.0.0.1:6379/zero", "redis://127.0.0.1:6379/0?socket_timeout=soon", "unix://",
+])
+def test_a_bad_redis_url_names_the_variable(url) -> None:
+    with pytest.raises(ConfigError, match="SWITCHBOARD_REDIS_URL"):
+        Settings.from_env({"SWITCHBOARD_REDIS_URL": url})
+
+
+def test_a_bad_redis_url_does_not_echo_its_password() -> None:
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env({"SWITCHBOARD_REDIS_URL": "redis://:hunter2@127.0.0.1:port/0"})
+    assert "hunter2" not in str(error.value) and "127.0.0.1:port" in str(error.value)
+
+
+def test_the_gateway_refuses_to_start_with_a_bad_redis_url(tmp_path) -> None:
+    env = {**os.environ, "SWITCHBOARD_REDIS_URL": "localhost:6379", "SWITCHBOARD_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "bot"], cwd=paths.ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and "configuration error: SWITCHBOARD_REDIS_URL" in done.stderr, done

@@ -145,6 +145,7 @@ async def customer_socket(request: Request, ws: Any) -> None:
             if conversation is not None and conversation.status != ConversationStatus.CLOSED:
                 connection.follow(conversation.id)
                 status = conversation.status
+            await services.hub.settled()  # "ready": events from every gateway instance reach this client
             await send_json(ws, {"type": "ready", "conversation_id": connection.conversation_id, "status": status})
             await run_connection(
                 ws, serve_frames(ws, connection.handle, subscription),

@@ -148,6 +148,7 @@ async def desk_socket(request: Request, ws: Any) -> None:
     topics = (DESK, agent_topic(agent.id), session_topic(token))
     with services.hub.subscribe(*topics) as subscription:
         connection = DeskConnection(services, agent, token, subscription)
+        await services.hub.settled()  # "ready": events from every gateway instance reach this desk
         await send_json(ws, {"type": "ready", "agent": agent_json(agent)})
         await run_connection(
             ws, serve_frames(ws, connection.on_frame, subscription),

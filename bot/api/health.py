@@ -1,4 +1,4 @@
-"""``GET /health``: is the gateway up, and can it reach its database and Rasa?"""
+"""``GET /health``: is the gateway up, and can it reach its database, Rasa and the event hub?"""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sanic.response import HTTPResponse, json
 from sqlalchemy import text
 
 from bot.errors import RasaUnavailable
+from bot.events import HubState
 from bot.services import Services, services_of
 from voice.models import engine_table
 
@@ -32,8 +33,10 @@ async def health(request: Request) -> HTTPResponse:
         components["rasa"] = "up" if status.get("model_id") else "no_model"
     except RasaUnavailable:
         components["rasa"] = "down"
+    components["event_hub"] = "up" if services.hub.state is HubState.CONNECTED else "down"
     overall = "ok" if all(v == "up" for v in components.values()) else "degraded"
-    return json({"status": overall, "components": components, "voice": await _voice_engines(services)})
+    return json({"status": overall, "components": components, "event_hub": services.hub.describe(),
+                 "voice": await _voice_engines(services)})
 
 
 async def _voice_engines(services: Services) -> dict:

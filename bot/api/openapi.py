@@ -16,6 +16,7 @@ from sanic.response import HTTPResponse, json
 
 from bot.access import MAX_ID, OVERSEERS
 from bot.auth import ROLES
+from bot.events import HubBackend, HubState
 from bot.lifecycle import DISPOSITIONS, WRAP_UP_MAX_CHARS
 from bot.states import HandoffStatus, Presence
 from bot.api.request_body import MAX_JSON_DEPTH
@@ -132,8 +133,11 @@ def spec(max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> Dict[str, Any]:
     note = _text(2000)
     handoff_op = dict(scope="handoff", parameters=HANDOFF_ID)
     paths = {
-        "/health": {"get": _op("Component health", "200", _object({"status": {"type": "string"},
-                                                                   "components": {"type": "object"}}), roles=None)},
+        "/health": {"get": _op("Component health", "200", _object({
+            "status": {"type": "string"}, "components": {"type": "object"},
+            "event_hub": _object({"backend": {"type": "string", "enum": [b.value for b in HubBackend]},
+                                  "state": {"type": "string", "enum": [s.value for s in HubState]},
+                                  "instance": {"type": "string"}}, ["backend", "state"])}), roles=None)},
         "/api/chat": {"post": _op(
             "One customer turn: the bot's replies, or the handoff status while people handle it", "200",
             _ref("ChatAnswer"),

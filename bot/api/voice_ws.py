@@ -89,6 +89,7 @@ class GatewayConversation:
             conversation = await get_or_open(db, CHANNEL, self.sender)
         self.conversation_id = conversation.id
         self._subscription = self.services.hub.open(conversation_topic(conversation.id))
+        await self.services.hub.settled()  # agents on other gateway instances reach the call from now on
         self._tasks = [asyncio.create_task(self._forward()),
                        asyncio.create_task(heartbeat(self.services, conversation.id))]
         return conversation.id
