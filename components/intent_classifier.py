@@ -15,8 +15,11 @@ full label (``greet``, ``faq/roaming``, ...), fed with
 It fills ``intent`` and ``intent_ranking`` like any intent classifier and, for retrieval
 intents, ``response_selector`` exactly as Rasa's ResponseSelector does, so
 ``utter_faq`` rules, ``FallbackClassifier`` and ``rasa test`` work unchanged. The learned
-numbers are stored as JSON and NumPy arrays (no pickles). Entities stay with DIET
-(``intent_classification: false``).
+numbers are stored as JSON and NumPy arrays (no pickles). Entities are the CRF's and the
+lookup tables' (``config.yml``).
+
+At parse time the sentence vectors of recently seen texts are reused
+(:mod:`components.recent_vectors`, ``recent_vectors`` entries; 0 turns it off).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from rasa.shared.utils.io import raise_warning
 
 from components.embedding_cache import EmbeddingCache
 from components.minilm_embedder import MINILM_DIMENSION, embed_sentences, minilm_model_id
+from components.recent_vectors import RecentVectors
 from components.sentence_embedder import E5_DIMENSION, e5_model_id, embed_queries
 
 logger = logging.getLogger(__name__)
@@ -146,7 +150,8 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
         processes the per-label fits are spread over (-1: all cores); ``tol`` liblinear's
         stopping tolerance (1e-2: a third faster than 1e-4, accuracy within 0.05 points on a
         held-out third of the project's data); ``read_cache_at_parse`` lets evaluation read
-        training examples' vectors from the embedding cache (never written at parse time).
+        training examples' vectors from the embedding cache (never written at parse time);
+        ``recent_vectors`` how many parsed texts' vectors are kept in memory (by digest).
         """
         return {
             "char_max_ngram": 4,
@@ -160,6 +165,7 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
             "n_jobs": -1,
             "tol": 1e-2,
             "read_cache_at_parse": False,
+            "recent_vectors": 4096,
         }
 
     @classmethod
@@ -192,6 +198,7 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
         self._labels: List[Text] = []
         self._responses: Dict[Text, List[Dict[Text, Any]]] = {}
         self._retrieval_intents: List[Text] = []
+        self._recent = {key: RecentVectors(self._config["recent_vectors"]) for key in DENSE_WEIGHTS}
 
     @classmethod
     def create(
@@ -215,12 +222,17 @@ class MultilingualIntentClassifier(GraphComponent, IntentClassifier):
             self._word.transform([_tokens_text(message) for message in messages]),
         ]
         batch_size, threads = self._config["batch_size"], self._config["num_threads"]
-        if self._config["embedding_weight"] > 0:
-            vectors = embed_queries(texts, batch_size, threads, cached=cached, store=store)
-            blocks.append(sp.csr_matrix(vectors * self._config["embedding_weight"]))
-        if self._config["minilm_weight"] > 0:
-            vectors = embed_sentences(texts, batch_size, threads, cached=cached, store=store)
-            blocks.append(sp.csr_matrix(vectors * self._config["minilm_weight"]))
+        embedders = {"embedding_weight": embed_queries, "minilm_weight": embed_sentences}
+        for key in DENSE_WEIGHTS:
+            if self._config[key] <= 0:
+                continue
+            embed = embedders[key]
+
+            def encode(batch: List[Text], embed: Any = embed) -> np.ndarray:
+                return embed(batch, batch_size, threads, cached=cached, store=store)
+
+            vectors = encode(texts) if cached else self._recent[key].embed(texts, encode)
+            blocks.append(sp.csr_matrix(vectors * self._config[key]))
         return sp.hstack(blocks).tocsr()
 
     # -- training -----------------------------------------------------------------

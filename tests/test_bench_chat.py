@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from switchboard.bench_chat import cpu
-from switchboard.bench_chat.run import SCRIPT_INTENTS, long_script, report, scripts
+from switchboard.bench_chat.run import report
+from switchboard.bench_chat.scripts import MIX, Kind, long_script, mean_turns, scripts
 from switchboard.bench_chat.stats import Run, percentile
 from switchboard.languages import LANGUAGES
 
@@ -43,12 +44,27 @@ def test_cpu_time_is_summed_over_each_services_session(tmp_path: Path) -> None:
     assert cpu.session_cpu_seconds([10, 20], proc=tmp_path) == {10: 250 / ticks, 20: 10 / ticks}
 
 
-def test_the_scripts_cover_every_language_with_the_four_turns() -> None:
-    all_scripts = scripts()
+def test_the_scripts_cover_every_language_and_kind_in_the_mix() -> None:
+    all_scripts = scripts(per_language=20)
     assert {s.language for s in all_scripts} == set(LANGUAGES)
-    assert all(len(s.turns) == len(SCRIPT_INTENTS) and all(s.turns) for s in all_scripts)
-    assert scripts() == all_scripts, "the same seed picks the same examples"
+    for language in LANGUAGES:
+        kinds = [s.kind for s in all_scripts if s.language == language]
+        assert {kind: kinds.count(kind) for kind in Kind} == {kind: round(20 * share) for kind, share in MIX.items()}
+    assert all(s.turns and all(s.turns) for s in all_scripts)
+    assert scripts(per_language=20) == all_scripts, "the same seed picks the same examples"
+    assert 2 < mean_turns(all_scripts) <= 4
     assert len(long_script().turns) == 30
+
+
+def test_identity_scripts_give_a_sample_customers_account_and_birth_date() -> None:
+    import yaml
+
+    from switchboard import paths
+
+    customers = yaml.safe_load((paths.ROOT / "content" / "customers.yml").read_text(encoding="utf-8"))["customers"]
+    known = {(str(c["account_number"]), str(c["date_of_birth"])) for c in customers}
+    identity = [s for s in scripts(per_language=20) if s.kind is Kind.IDENTITY]
+    assert identity and all((s.turns[1], s.turns[2]) in known for s in identity)
 
 
 def test_the_report_gives_the_gateway_ratio_and_turn_1_against_turn_30() -> None:

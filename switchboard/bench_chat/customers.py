@@ -12,11 +12,11 @@ import asyncio
 import json
 import time
 import uuid
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence
+from typing import Any, Callable, Dict, List, Optional, Protocol
 
 import aiohttp
 
+from switchboard.bench_chat.scripts import Script
 from switchboard.bench_chat.stats import Run
 
 TURN_TIMEOUT_S = 30.0
@@ -36,14 +36,6 @@ class Conversation(Protocol):
     async def turn(self, text: str) -> None: ...
 
     async def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class Script:
-    """A customer's turns in one language."""
-
-    language: str
-    turns: Sequence[str]
 
 
 class PostConversation:

@@ -2,8 +2,9 @@
 
 Starts the whole stack as ``make run`` does (own ports, a scratch data folder, this
 checkout's model) and drives it on loopback with simulated customers in the six
-languages. Each customer has a four-turn conversation (greet, two FAQs, goodbye) with no
-pause between turns, then a new customer takes its place. Printed, per load level:
+languages (:mod:`switchboard.bench_chat.scripts`: FAQ questions, an identity check before
+account data, a handoff), with no pause between turns; when one's script ends a new
+customer takes its place. Printed, per load level:
 turns/s, latency p50/p95/p99, errors, and CPU milliseconds per turn of each service
 (its process and every child, from ``/proc``):
 
@@ -12,8 +13,6 @@ turns/s, latency p50/p95/p99, errors, and CPU milliseconds per turn of each serv
 - Rasa's REST webhook alone, the same way, so the gateway's cost is a ratio;
 - open loop: customers arrive at a fixed rate of ``--rate`` turns/s offered;
 - one 30-turn conversation: the latency of turn 1 against turn 30.
-
-Not yet here (issue 12): scripts with a form and identity check, or a handoff.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import socket
 import sys
 import tempfile
@@ -34,41 +32,12 @@ import aiohttp
 
 from switchboard import paths
 from switchboard.bench_chat.cpu import session_cpu_seconds
-from switchboard.bench_chat.customers import Script, new_sender, open_conversation, play
+from switchboard.bench_chat.customers import new_sender, open_conversation, play
+from switchboard.bench_chat.scripts import Script, long_script, mean_turns, scripts
 from switchboard.bench_chat.stats import Run
-from switchboard.languages import LANGUAGES
 from switchboard.stack import Stack, StackConfig
-from switchboard.validation.project import Project
 
-SCRIPT_INTENTS = ("greet", "faq/opening_hours", "faq/payment_methods", "goodbye")
-LONG_TURNS = 30
 DEFAULT_OUT = paths.ROOT / "reports" / "bench-chat.json"
-
-
-def _examples(project: Project, language: str, label: str) -> List[str]:
-    """The plain texts of ``label``'s examples in ``language``, in file order."""
-    texts = [e.text for e in project.examples if e.language == language and e.label == label]
-    if not texts:
-        raise ValueError(f"no examples of {label} in data/nlu/{language}")
-    return texts
-
-
-def scripts(root: Path = paths.ROOT, seed: int = 7) -> List[Script]:
-    """Four-turn scripts in every language, one example per intent picked at random (seeded)."""
-    project = Project(root)
-    rng = random.Random(seed)
-    result = []
-    for language in LANGUAGES:
-        for _ in range(4):
-            result.append(Script(language, [rng.choice(_examples(project, language, i)) for i in SCRIPT_INTENTS]))
-    return result
-
-
-def long_script(root: Path = paths.ROOT, language: str = "en") -> Script:
-    """A 30-turn conversation: FAQ questions one after another."""
-    project = Project(root)
-    questions = _examples(project, language, "faq/opening_hours") + _examples(project, language, "faq/payment_methods")
-    return Script(language, [questions[i % len(questions)] for i in range(LONG_TURNS)])
 
 
 class Bench:
@@ -107,7 +76,7 @@ class Bench:
     async def open_loop(self, name: str, turns_per_second: float, seconds: float) -> Run:
         """New customers arrive on a fixed schedule, ``turns_per_second`` turns offered in all."""
         run = Run(name)
-        interval = len(SCRIPT_INTENTS) / turns_per_second
+        interval = mean_turns(self.scripts) / turns_per_second
         arrivals = int(seconds / interval)
         async with _session(max(64, arrivals)) as http:
             async def arrive(index: int) -> None:
