@@ -46,10 +46,12 @@ class MultilingualTokenizer(WhitespaceTokenizer):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "MultilingualTokenizer":
-        """Create the tokenizer; jieba's dictionary loads on first Chinese text."""
+        """Create the tokenizer and load jieba's dictionary now (about 0.7 s), not on the first
+        Chinese message, which would hold up every conversation the server is serving."""
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
         return cls(config)
 
     def remove_emoji(self, text: Text) -> Text:
