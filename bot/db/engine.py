@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from switchboard import sqlite_tuning
 
@@ -53,12 +54,18 @@ SQLITE_BUSY_TIMEOUT_S = 30.0  # sqlite3's default of 5 s lost writes under load 
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """The gateway's async engine; on SQLite a writer waits up to 30 s for another's lock."""
+    """The gateway's async engine; on SQLite pooled connections, and a writer waits up to 30 s
+    for another's lock."""
     url = make_url(async_url(database_url))
-    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S} if _backend(url) == "sqlite" else {}
-    engine = create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
-    if _backend(url) == "sqlite":
-        event.listen(engine.sync_engine, "connect", sqlite_tuning.per_connection)
+    if _backend(url) != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    # SQLAlchemy 1.4 gives aiosqlite no pool: every session opened a new connection and a new
+    # thread to run it (a fifth of the gateway's time per chat turn). A local file needs no
+    # liveness ping either.
+    engine = create_async_engine(
+        url, poolclass=AsyncAdaptedQueuePool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}
+    )
+    event.listen(engine.sync_engine, "connect", sqlite_tuning.per_connection)
     return engine
 
 
