@@ -127,7 +127,11 @@ class Service:
 
 
 class StackError(RuntimeError):
-    """A service failed to start or died."""
+    """A service failed to start or died; ``service`` names it when one is to blame."""
+
+    def __init__(self, message: str, service: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.service = service
 
 
 def service_env(config: StackConfig) -> Dict[str, str]:
@@ -267,11 +271,11 @@ class Stack:
         while time.monotonic() < deadline:
             if service.process is None or service.process.poll() is not None:
                 code = service.process.returncode if service.process else None
-                raise StackError(f"{service.name} exited during start-up (exit code {code})")
+                raise StackError(f"{service.name} exited during start-up (exit code {code})", service.name)
             if service.is_ready():
                 return
             time.sleep(0.5)
-        raise StackError(f"{service.name} was not ready within the start-up timeout")
+        raise StackError(f"{service.name} was not ready within the start-up timeout", service.name)
 
     def seed_customer_store(self) -> None:
         """Load the sample customers the first time (``--if-empty``)."""
@@ -376,7 +380,7 @@ class Stack:
         return [s.process.pid for s in self.services if s.process is not None]
 
 
-def _demo_logins() -> List[str]:
+def demo_logins() -> List[str]:
     """The demo agents' logins from content/agents.yml, for the banner."""
     import yaml
 
@@ -410,7 +414,7 @@ def _banner(config: StackConfig) -> str:
             "",
             f"  try: curl -s {config.gateway_url}/api/chat -d '{{\"sender\":\"me\",\"message\":\"hello\"}}'",
             "",
-            *_demo_logins(),
+            *demo_logins(),
             "",
             READY_LINE,
             "",
