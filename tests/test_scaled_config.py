@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from switchboard.scaled.config import ScaledConfig, ScaledConfigError
-from switchboard.scaled.nginx import Nginx, TemplateError, render
+from switchboard.scaled.nginx import TemplateError, render
 from switchboard.scaled.redis_server import Redis
 from switchboard.scaled.supervisor import Supervisor
 from switchboard.scaled.topology import ENDPOINTS_FILE, Topology

@@ -33,10 +33,43 @@ def render(template: str, values: Dict[str, str]) -> str:
     return _PLACEHOLDER.sub(value, template)
 
 
-def _servers(ports: Sequence[int]) -> str:
+def _servers(ports: Sequence[int], host: str = "127.0.0.1") -> str:
     # One failure takes a server out for 5 s (then nginx tries it again): a killed instance
     # costs one refused connection, not one per request.
-    return "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in ports)
+    return "\n".join(f"        server {host}:{port} max_fails=1 fail_timeout=5s;" for port in ports)
+
+
+COMPOSE_CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
+
+
+def compose_config() -> str:
+    """``deploy/nginx.conf``, docker-compose.yml's nginx: the same template, with the compose
+    service names (each resolves to all its replicas) and the official image's paths."""
+    return render(TEMPLATE.read_text(encoding="utf-8"), {
+        "user_line": "user nginx;",
+        "pid_file": "/var/run/nginx.pid",
+        "temp_dir": "/var/cache/nginx",
+        "public_host": "0.0.0.0",
+        "public_port": "8080",
+        "internal_host": "0.0.0.0",  # the compose network only: these ports are not published
+        "rasa_port": "5005",
+        "action_port": "5055",
+        "gateway_servers": _servers([8080], "gateway"),
+        "rasa_servers": _servers([5005], "rasa"),
+        "action_servers": _servers([5055], "actions"),
+        "gateway_read_timeout_s": "90",
+    })
+
+
+def main() -> None:
+    """``python -m switchboard.scaled.nginx``: write deploy/nginx.conf from the template."""
+    COMPOSE_CONF.parent.mkdir(exist_ok=True)
+    COMPOSE_CONF.write_text(compose_config(), encoding="utf-8")
+    print(f"wrote {COMPOSE_CONF}")
+
+
+if __name__ == "__main__":
+    main()
 
 
 @dataclass
@@ -55,9 +88,11 @@ class Nginx:
         user = f"user {WORKER_USER[0]} {WORKER_USER[1]};" if os.geteuid() == 0 else "# (not root: workers run as us)"
         return {
             "user_line": user,
-            "prefix": str(self.prefix),
+            "pid_file": str(self.prefix / "nginx.pid"),
+            "temp_dir": str(self.prefix / "temp"),
             "public_host": self.config.public_host or "0.0.0.0",
             "public_port": str(self.config.public_port),
+            "internal_host": "127.0.0.1",
             "rasa_port": str(self.config.rasa_port),
             "action_port": str(self.config.action_port),
             "gateway_servers": _servers(self.config.gateway_ports),
