@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup setup-test train validate publish faq-export faq-import run test test-unit test-stories nlu-report \
+.PHONY: help setup setup-test setup-scaled train validate publish faq-export faq-import run run-scaled test test-unit test-stories nlu-report \
 	nlu-compare bench-nlu tune-nlu bench-publish bench-chat bench-voice seed clean
 
 help:  ## List the targets
@@ -17,8 +17,11 @@ help:  ## List the targets
 setup:  ## Install Debian packages and the venv (fast when already done)
 	@scripts/setup.sh
 
-setup-test:  ## Also install what the tests need (Chromium, speech test data)
+setup-test:  ## Also install what the tests need (Chromium, speech test data, PostgreSQL, Redis, nginx)
 	@scripts/setup.sh --test
+
+setup-scaled:  ## Also install the scaled topology's servers (PostgreSQL, Redis, nginx)
+	@scripts/setup.sh --scaled
 
 train: setup  ## Train the model (Rasa's cache skips unchanged components)
 	@$(PY) -m switchboard.train
@@ -39,6 +42,9 @@ faq-import: setup  ## Check FILE=sheet.csv, show the diff, write it back to the 
 
 run: train  ## Install, train and start Rasa, actions and the gateway on localhost
 	@$(PY) -m switchboard.stack
+
+run-scaled: setup-scaled train  ## Start PostgreSQL, Redis, nginx and two each of the gateway, Rasa, actions
+	@$(PY) -m switchboard.scaled
 
 test: setup-test train  ## Validate data, run pytest and the conversation tests
 	@scripts/test.sh

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Optional
 
 from sanic import Sanic
+from sqlalchemy.exc import IntegrityError
 
 from bot.api import chat, chat_ws, desk, desk_handoffs, desk_ws, health, openapi, pages, supervisor, voice_ws
 from bot.auth import load_demo_agents, seed_demo_agents
@@ -17,6 +19,8 @@ from bot.sanic_compat import patch_websocket_recv
 from bot.services import RasaApi, Services
 from bot.settings import Settings
 from voice.recordings import purge_old_recordings
+
+logger = logging.getLogger(__name__)
 
 DEMO_AGENTS_FILE = Path(__file__).resolve().parent.parent / "content" / "agents.yml"
 
@@ -53,8 +57,12 @@ def create_app(
             settings.voice_retention_days,
         )
         if settings.demo_agents:
-            async with services.sessions() as session, session.begin():
-                await seed_demo_agents(session, load_demo_agents(DEMO_AGENTS_FILE), services.executors.blocking)
+            try:
+                async with services.sessions() as session, session.begin():
+                    await seed_demo_agents(session, load_demo_agents(DEMO_AGENTS_FILE), services.executors.blocking)
+            except IntegrityError:
+                # Another gateway instance on the same database seeded them at the same moment.
+                logger.info("demo agents were seeded by another gateway instance")
         services.spawn(sweep_forever(services))
 
     @app.after_server_stop

@@ -34,6 +34,7 @@ PIECES_WINDOW = timedelta(minutes=10)
 CARD_MASK = "[card ending "
 METADATA_KEY = SIGNAL_KEY  # the gateway's own keys in the metadata Rasa receives
 CLIENT_FORBIDDEN = (METADATA_KEY, "is_external")
+MESSAGE_ID_KEY = "message_id"  # metadata[METADATA_KEY][MESSAGE_ID_KEY]: components/turn_replay.py keeps a copy
 
 
 @dataclass
@@ -117,14 +118,19 @@ async def _mask_echoes(session: AsyncSession, conversation: Conversation, since_
             message.text = mask_echoes(message.text, runs)
 
 
-def rasa_metadata(metadata: Dict[str, Any], turn: RedactedTurn, channel: str, external_id: str) -> Dict[str, Any]:
+def rasa_metadata(metadata: Dict[str, Any], turn: RedactedTurn, channel: str, external_id: str,
+                  message_id: int) -> Dict[str, Any]:
     """The (already redacted) metadata Rasa receives with a turn, with the gateway's own keys.
 
-    A client cannot set the gateway's keys, nor Rasa's marker of events it made itself:
-    whatever it sent under ``switchboard`` or ``is_external`` is dropped.
+    ``switchboard.message_id`` is the stored customer message: Rasa answers a turn it already
+    holds under that id from its tracker (``components/turn_replay.py``). A client cannot
+    set the gateway's keys, nor Rasa's marker of events it made itself: whatever it sent
+    under ``switchboard`` or ``is_external`` is dropped.
     """
     forwarded = {k: v for k, v in metadata.items() if k not in CLIENT_FORBIDDEN}
     forwarded.update(channel=channel, external_id=external_id)
+    ours: Dict[str, Any] = {MESSAGE_ID_KEY: message_id}
     if turn.pieces_sent_to_rasa:
-        forwarded[METADATA_KEY] = {PIECES_KEY: turn.pieces_sent_to_rasa}
+        ours[PIECES_KEY] = turn.pieces_sent_to_rasa
+    forwarded[METADATA_KEY] = ours
     return forwarded

@@ -2,7 +2,9 @@
 # Installs everything Switchboard needs, and does nothing when it is all in place.
 #
 #   scripts/setup.sh            Debian packages for running the product, then the venv
-#   scripts/setup.sh --test     also the packages the test suite needs (Chromium, speech test data, PostgreSQL, Redis)
+#   scripts/setup.sh --test     also the packages the test suite needs (Chromium, speech test data,
+#                               and the scaled topology's servers)
+#   scripts/setup.sh --scaled   also the scaled topology's servers (`make run-scaled`)
 #
 # The venv is built once per lock-file hash under $SWITCHBOARD_CACHE (default ~/.cache/switchboard)
 # and .venv in the checkout is a symlink to it, so a second clone or CI reuses it.
@@ -13,13 +15,19 @@ CACHE="${SWITCHBOARD_CACHE:-$HOME/.cache/switchboard}"
 PYTHON="${PYTHON:-python3}"
 
 RUN_DEBS=(espeak-ng libespeak-ng1)
-TEST_DEBS=(chromium pocketsphinx-testdata sox postgresql redis-server)
+SCALED_DEBS=(postgresql redis-server nginx)
+TEST_DEBS=(chromium pocketsphinx-testdata sox "${SCALED_DEBS[@]}")
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 wanted_debs=("${RUN_DEBS[@]}")
-if [[ "${1:-}" == "--test" ]]; then wanted_debs+=("${TEST_DEBS[@]}"); fi
+case "${1:-}" in
+    --test) wanted_debs+=("${TEST_DEBS[@]}") ;;
+    --scaled) wanted_debs+=("${SCALED_DEBS[@]}") ;;
+    "") ;;
+    *) die "unknown option ${1} (use --test or --scaled)" ;;
+esac
 
 install_debs() {
     local missing=()

@@ -3,7 +3,8 @@
 ``python -m switchboard.stack`` is what ``make run`` calls. Each service runs in its own
 process group and dies with the supervisor (``PR_SET_PDEATHSIG``), so Ctrl-C, SIGTERM
 and even ``kill -9`` of the supervisor leave no orphans. The integration tests use the
-same :class:`Stack` on free ports.
+same :class:`Stack` on free ports, and ``python -m switchboard.scaled`` (``make run-scaled``)
+runs its own list of services through it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Dict, List, Mapping, Optional
+from typing import IO, Callable, Deque, Dict, List, Mapping, Optional
 
 from switchboard import paths, served_model
 from switchboard.served_model import RasaEndpoint
@@ -89,21 +91,47 @@ class StackConfig:
         return f"http://127.0.0.1:{self.action_port}"
 
 
+TAIL_LINES = 40  # lines of a service's output kept for the message when it dies
+
+
 @dataclass
 class Service:
-    """One child process and how to tell it is ready."""
+    """One child process and how to tell it is ready.
+
+    ``ready_url`` answers 200 once the service is ready, unless ``ready_check`` says instead.
+    Services start by ``stage``: every service of a stage is spawned, then each is waited for
+    and its ``on_ready`` run, before the next stage starts. ``role`` is what the service is
+    (``actions``, ``rasa``, ``gateway``, …); ``name`` tells instances of one role apart.
+    """
 
     name: str
     argv: List[str]
-    ready_url: str
+    ready_url: str = ""
     env: Dict[str, str] = field(default_factory=dict)
     hidden_env: List[str] = field(default_factory=list)  # names this service must not inherit
+    role: str = ""
+    stage: int = 0
+    ready_check: Optional[Callable[[], bool]] = None
+    on_ready: Optional[Callable[[], None]] = None
+    stop_signal: signal.Signals = signal.SIGTERM
     process: Optional[subprocess.Popen] = None
     log: Optional[IO[bytes]] = None
+    tail: Deque[str] = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
+
+    def __post_init__(self) -> None:
+        self.role = self.role or self.name
+
+    def is_ready(self) -> bool:
+        """Whether the service answers its readiness check now."""
+        return self.ready_check() if self.ready_check is not None else http_ok(self.ready_url)
 
 
 class StackError(RuntimeError):
-    """A service failed to start or died."""
+    """A service failed to start or died; ``service`` names it when one is to blame."""
+
+    def __init__(self, message: str, service: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.service = service
 
 
 def service_env(config: StackConfig) -> Dict[str, str]:
@@ -178,7 +206,8 @@ def _services(config: StackConfig) -> List[Service]:
     ]
 
 
-def _http_ok(url: str) -> bool:
+def http_ok(url: str) -> bool:
+    """Whether ``url`` answers 200 (within 2 s)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
@@ -186,10 +215,12 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-def _pump(name: str, stream: IO[bytes], sink: IO[str]) -> None:
-    """Copy a child's output to ours, each line prefixed with the service name."""
+def _pump(service: Service, stream: IO[bytes], sink: IO[str]) -> None:
+    """Copy a child's output to ours, each line prefixed with the service name; keep its tail."""
     for raw in iter(stream.readline, b""):
-        sink.write(f"[{name}] {raw.decode('utf-8', 'replace').rstrip()}\n")
+        line = raw.decode("utf-8", "replace").rstrip()
+        service.tail.append(line)
+        sink.write(f"[{service.name}] {line}\n")
         sink.flush()
 
 
@@ -201,10 +232,13 @@ class Stack:
         config: StackConfig,
         console: IO[str] = sys.stdout,
         only: Optional[List[str]] = None,
+        services: Optional[List[Service]] = None,
     ) -> None:
+        """``services``: what to run instead of ``make run``'s three (in start order; stopped in reverse)."""
         self.config = config
         self.console = console
-        self.services = [s for s in _services(config) if only is None or s.name in only]
+        chosen = _services(config) if services is None else services
+        self.services = [s for s in chosen if only is None or s.name in only]
         self._env = service_env(config)
 
     def _spawn(self, service: Service) -> None:
@@ -217,6 +251,7 @@ class Stack:
         env = {**self._env, **service.env}
         for name in service.hidden_env:
             env.pop(name, None)
+        service.tail.clear()
         service.process = subprocess.Popen(
             service.argv,
             cwd=paths.ROOT,
@@ -229,18 +264,18 @@ class Stack:
         )
         if stdout is subprocess.PIPE:
             threading.Thread(
-                target=_pump, args=(service.name, service.process.stdout, self.console), daemon=True
+                target=_pump, args=(service, service.process.stdout, self.console), daemon=True
             ).start()
 
     def _wait_ready(self, service: Service, deadline: float) -> None:
         while time.monotonic() < deadline:
             if service.process is None or service.process.poll() is not None:
                 code = service.process.returncode if service.process else None
-                raise StackError(f"{service.name} exited during start-up (exit code {code})")
-            if _http_ok(service.ready_url):
+                raise StackError(f"{service.name} exited during start-up (exit code {code})", service.name)
+            if service.is_ready():
                 return
             time.sleep(0.5)
-        raise StackError(f"{service.name} was not ready within the start-up timeout")
+        raise StackError(f"{service.name} was not ready within the start-up timeout", service.name)
 
     def seed_customer_store(self) -> None:
         """Load the sample customers the first time (``--if-empty``)."""
@@ -253,20 +288,27 @@ class Stack:
         self.console.write(result.stdout)
 
     def start(self, timeout_s: float = 300.0) -> None:
-        """Seed the customer store, start every service and wait until each is ready."""
+        """Seed the customer store, start every service stage by stage and wait until each is ready.
+
+        With one Rasa server, its address is announced for ``make publish`` (served_model).
+        """
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        if any(s.name == "actions" for s in self.services):
-            self.seed_customer_store()
         deadline = time.monotonic() + timeout_s
         try:
-            for service in self.services:
-                self._spawn(service)
-            for service in self.services:
-                self._wait_ready(service, deadline)
+            for stage in sorted({s.stage for s in self.services}):
+                if any(s.role == "actions" and s.stage == stage for s in self.services):
+                    self.seed_customer_store()  # its database is ready once the stages before are
+                started = [s for s in self.services if s.stage == stage]
+                for service in started:
+                    self._spawn(service)
+                for service in started:
+                    self._wait_ready(service, deadline)
+                    if service.on_ready is not None:
+                        service.on_ready()
         except BaseException:
             self.stop()
             raise
-        if any(s.name == "rasa" for s in self.services):
+        if [s.role for s in self.services].count("rasa") == 1:
             served_model.announce(self.config.data_dir, RasaEndpoint(self.config.rasa_url, self.config.rasa_token))
 
     def service(self, name: str) -> Service:
@@ -287,6 +329,26 @@ class Stack:
             os.killpg(service.process.pid, signal.SIGKILL)
             service.process.wait()
 
+    def respawn(self, name: str) -> None:
+        """Start a service that has exited again, without waiting for it (the supervisor checks it)."""
+        service = self.service(name)
+        if service.process is not None and service.process.poll() is None:
+            raise StackError(f"{name} is still running")
+        if service.log is not None:
+            service.log.close()
+            service.log = None
+        self._spawn(service)
+
+    def log_tail(self, service: Service, lines: int = 20) -> List[str]:
+        """The last lines a service wrote (from its log file when the stack writes logs)."""
+        if self.config.log_dir is not None:
+            path = self.config.log_dir / f"{service.name}.log"
+            try:
+                return path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+            except OSError:
+                return []
+        return list(service.tail)[-lines:]
+
     def first_exit(self) -> Optional[Service]:
         """A service that has exited, if any."""
         return next((s for s in self.services if s.process and s.process.poll() is not None), None)
@@ -296,7 +358,7 @@ class Stack:
         process = service.process
         if process is not None and process.poll() is None:
             try:
-                os.killpg(process.pid, signal.SIGTERM)
+                os.killpg(process.pid, service.stop_signal)
                 process.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -308,7 +370,7 @@ class Stack:
             service.log = None
 
     def stop(self, timeout_s: float = 20.0) -> None:
-        """Stop the services in reverse order: gateway first, actions last."""
+        """Stop the services in reverse start order: the gateway first, the action server last."""
         served_model.withdraw(self.config.data_dir)
         for service in reversed(self.services):
             self._terminate(service, timeout_s)
@@ -318,7 +380,7 @@ class Stack:
         return [s.process.pid for s in self.services if s.process is not None]
 
 
-def _demo_logins() -> List[str]:
+def demo_logins() -> List[str]:
     """The demo agents' logins from content/agents.yml, for the banner."""
     import yaml
 
@@ -352,7 +414,7 @@ def _banner(config: StackConfig) -> str:
             "",
             f"  try: curl -s {config.gateway_url}/api/chat -d '{{\"sender\":\"me\",\"message\":\"hello\"}}'",
             "",
-            *_demo_logins(),
+            *demo_logins(),
             "",
             READY_LINE,
             "",

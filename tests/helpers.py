@@ -112,3 +112,38 @@ async def ws_until(ws, predicate, timeout: float = 60.0) -> Dict[str, Any]:
         frame = json.loads(await asyncio.wait_for(ws.recv(), remaining))
         if predicate(frame):
             return frame
+
+
+def pids_with_cmdline(*needles: bytes) -> List[int]:
+    """PIDs of live processes whose command line (NUL-separated) contains every needle."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().split()[2]
+        except OSError:
+            continue
+        if state != "Z" and all(needle in cmdline for needle in needles):
+            found.append(int(entry.name))
+    return found
+
+
+def established_remote_ports(pid: int) -> List[int]:
+    """Remote ports of the process's established TCP connections over IPv4 (from /proc)."""
+    try:
+        inodes = {
+            os.readlink(f"/proc/{pid}/fd/{fd}")[len("socket:["):-1]
+            for fd in os.listdir(f"/proc/{pid}/fd")
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:[")
+        }
+        lines = Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return []
+    ports = []
+    for line in lines:
+        fields = line.split()
+        if fields[3] == "01" and fields[9] in inodes:  # 01: ESTABLISHED
+            ports.append(int(fields[2].split(":")[1], 16))
+    return ports

@@ -1,21 +1,24 @@
-"""Launching the whole stack for the integration tests, as ``make run`` does."""
+"""Launching the whole stack for the integration tests, as ``make run`` does, or the scaled topology,
+as ``make run-scaled`` does."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 import pytest
 
 from switchboard import paths
 from switchboard.stack import READY_LINE
-from tests.helpers import free_port, http, wait_until, write_routing
+from tests.helpers import free_port, http, pids_with_cmdline, processes_with_env, wait_until, write_routing
 
 TOKEN = "integration-test-token"
 
@@ -122,3 +125,150 @@ def running_stack(data_dir: Path, open_now: bool = True, auto_assign: bool = Fal
     finally:
         if running.process.poll() is None:
             running.interrupt()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@dataclass
+class ScaledStack:
+    """A running ``python -m switchboard.scaled`` on free ports, and ways to reach each instance."""
+
+    process: subprocess.Popen
+    ports: Dict[str, List[int]]
+    data_dir: Path
+    log: Path
+
+    @property
+    def public(self) -> str:
+        return f"http://127.0.0.1:{self.ports['public'][0]}"
+
+    def instance_url(self, role: str, index: int) -> str:
+        return f"http://127.0.0.1:{self.ports[role][index]}"
+
+    def chat(self, sender: str, message: str, key: str, base: Optional[str] = None, timeout: float = 60.0):
+        """POST /api/chat with an Idempotency-Key (through nginx unless ``base``); status and body."""
+        return http("POST", f"{base or self.public}/api/chat", {"sender": sender, "message": message},
+                    headers={"Idempotency-Key": key}, timeout=timeout)
+
+    def chat_until_answered(self, sender: str, message: str, key: str, attempts: int = 20) -> dict:
+        """What a client does after a failure: send the same request again until it is answered."""
+        answers = []
+        for _ in range(attempts):
+            try:
+                status, body = self.chat(sender, message, key)
+            except OSError as exc:  # the connection broke: retry as a client would
+                answers.append(repr(exc))
+                continue
+            if status == 200:
+                return body
+            answers.append((status, body))
+        raise AssertionError(f"no answer to {message!r} after {attempts} attempts: {answers}\n{self.log_tail()}")
+
+    def history(self, sender: str) -> List[dict]:
+        status, body = http("GET", f"{self.public}/api/chat/history?sender={sender}")
+        assert status == 200, body
+        return body["messages"]
+
+    def tracker_events(self, conversation_id: str) -> List[dict]:
+        """Rasa's stored events of the conversation (through the Rasa balancer, with the token)."""
+        status, body = http("GET", f"http://127.0.0.1:{self.ports['rasa_lb'][0]}/conversations/{conversation_id}"
+                                   f"/tracker?token={TOKEN}")
+        assert status == 200, body
+        return body["events"]
+
+    def pid(self, role: str, index: int) -> int:
+        """The process of one instance (``role``: gateway, rasa or actions)."""
+        port = str(self.ports[role][index]).encode()
+        needles = {"gateway": [b"-m\x00bot\x00"], "rasa": [b"switchboard.rasa_cli\x00run", b"--port\x00" + port + b"\x00"],
+                   "actions": [b"actions.server", b"--port\x00" + port + b"\x00"]}[role]
+        pids = pids_with_cmdline(*needles)
+        if role == "gateway":
+            pids = [p for p in pids if p in processes_with_env("SWITCHBOARD_GATEWAY_PORT", port.decode())]
+        assert len(pids) == 1, f"{role} {index}: processes {pids}"
+        return pids[0]
+
+    def database(self, sql: str, *params: object) -> List[tuple]:
+        """Rows of a query on the gateways' PostgreSQL database."""
+        import psycopg2
+
+        password = (self.data_dir / "scaled" / "secrets" / "postgres").read_text().strip()
+        connection = psycopg2.connect(host="127.0.0.1", port=self.ports["postgres"][0], user="switchboard",
+                                      password=password, dbname="switchboard")
+        try:
+            with connection, connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+        finally:
+            connection.close()
+
+    def interrupt(self) -> int:
+        """Ctrl-C; the launcher's exit code (-9: it had to be killed)."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return -9
+
+    def log_tail(self, chars: int = 3000) -> str:
+        """The launcher's log and the end of each service's log, for failure messages."""
+        parts = [self.log.read_text(errors="replace")[-chars:] if self.log.exists() else "(no launcher log)"]
+        for path in sorted((self.data_dir / "scaled" / "logs").glob("*.log")):
+            parts.append(f"--- {path.name}\n{path.read_text(errors='replace')[-1500:]}")
+        return "\n".join(parts)
+
+
+def launch_scaled(data_dir: Path, log: Path, auto_assign: bool = False, lock_lifetime_s: int = 10) -> ScaledStack:
+    """``python -m switchboard.scaled`` on free ports with its data in ``data_dir`` (readable by the
+    ``postgres`` user: not under pytest's private tmp folder); returns once the banner is out.
+
+    Rasa's lock lifetime is short (default 10 s) so that a killed Rasa server's conversation is
+    free again soon; a turn takes well under a second.
+    """
+    ports = {name: [free_port()] for name in ("public", "rasa_lb", "action_lb", "postgres", "redis")}
+    ports.update({role: [free_port(), free_port()] for role in ("gateway", "rasa", "actions")})
+    routing = write_routing(data_dir / "routing.yml", open_now=True, auto_assign=auto_assign)
+    env = {
+        **os.environ,
+        "SWITCHBOARD_ROUTING_FILE": str(routing),
+        "SWITCHBOARD_DATA_DIR": str(data_dir),
+        "SWITCHBOARD_RASA_TOKEN": TOKEN,
+        "SWITCHBOARD_GATEWAY_PORT": str(ports["public"][0]),
+        "SWITCHBOARD_RASA_PORT": str(ports["rasa_lb"][0]),
+        "SWITCHBOARD_ACTION_PORT": str(ports["action_lb"][0]),
+        "SWITCHBOARD_POSTGRES_PORT": str(ports["postgres"][0]),
+        "SWITCHBOARD_REDIS_PORT": str(ports["redis"][0]),
+        "SWITCHBOARD_GATEWAY_INSTANCE_PORTS": ",".join(map(str, ports["gateway"])),
+        "SWITCHBOARD_RASA_INSTANCE_PORTS": ",".join(map(str, ports["rasa"])),
+        "SWITCHBOARD_ACTION_INSTANCE_PORTS": ",".join(map(str, ports["actions"])),
+        "TICKET_LOCK_LIFETIME": str(lock_lifetime_s),
+    }
+    env.pop("DATABASE_URL", None)
+    out = open(log, "ab")
+    process = subprocess.Popen([sys.executable, "-m", "switchboard.scaled"], cwd=paths.ROOT, env=env,
+                               stdout=out, stderr=subprocess.STDOUT)
+    stack = ScaledStack(process, ports, data_dir, log)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the scaled topology exited during start-up:\n{stack.log_tail()}")
+        return READY_LINE.encode() in log.read_bytes()
+
+    if not wait_until(ready, timeout=900, interval=1):
+        process.kill()
+        pytest.fail(f"the scaled topology did not start:\n{stack.log_tail()}")
+    return stack
+
+
+@contextmanager
+def running_scaled(auto_assign: bool = False) -> Iterator[ScaledStack]:
+    """A scaled topology for one test module, stopped with Ctrl-C afterwards (it must exit 0)."""
+    data_dir = Path(tempfile.mkdtemp(prefix="switchboard-scaled-"))
+    data_dir.chmod(0o755)  # the postgres user creates its cluster inside
+    running = launch_scaled(data_dir, data_dir / "launcher.log", auto_assign=auto_assign)
+    try:
+        yield running
+    finally:
+        if running.process.poll() is None:
+            running.interrupt()
+        shutil.rmtree(data_dir, ignore_errors=True)

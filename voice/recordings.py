@@ -29,7 +29,11 @@ def purge_old_recordings(root: Path, retention_days: int, now: float | None = No
     cutoff = (now if now is not None else time.time()) - retention_days * 86400
     removed = 0
     for folder in root.iterdir():
-        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+        try:
+            old = folder.is_dir() and folder.stat().st_mtime < cutoff
+        except FileNotFoundError:
+            continue  # another gateway instance sharing the data folder removed it first
+        if old:
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     if removed:

@@ -6,6 +6,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from bot import idempotency
 from bot.api.request_body import json_object, optional_object, required_text
 from bot.conversations import CUSTOMER_VISIBLE_ROLES, latest_conversation, list_messages, message_event
 from bot.customer_turns import customer_turn
@@ -22,13 +23,17 @@ CHANNEL = "chat"
 
 @bp.post("/chat")
 async def chat(request: Request) -> HTTPResponse:
-    """Store the customer's message (redacted), ask Rasa, store and return the replies."""
+    """Store the customer's message (redacted), ask Rasa, store and return the replies.
+
+    With an ``Idempotency-Key`` header, a retry of the same turn gets the first answer.
+    """
     services = services_of(request)
+    key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
     body = json_object(request)
     sender = required_text(body, "sender", SENDER_MAX_CHARS)
     text = required_text(body, "message", services.settings.max_message_chars)
     metadata = optional_object(body, "metadata")
-    result = await customer_turn(services, CHANNEL, sender, text, metadata)
+    result = await customer_turn(services, CHANNEL, sender, text, metadata, client_message_id=key)
     return json({"conversation_id": result.conversation_id, "replies": result.replies, "handoff": result.handoff})
 
 

@@ -17,6 +17,7 @@ from sanic.response import HTTPResponse, json
 from bot.access import MAX_ID, OVERSEERS
 from bot.auth import ROLES
 from bot.events import HubBackend, HubState
+from bot.idempotency import HEADER, KEY_PATTERN
 from bot.lifecycle import DISPOSITIONS, WRAP_UP_MAX_CHARS
 from bot.states import HandoffStatus, Presence
 from bot.api.request_body import MAX_JSON_DEPTH
@@ -49,6 +50,13 @@ ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 NULLABLE_ID = {**ID, "nullable": True}
 HANDOFF_ID = [{"name": "handoff_id", "in": "path", "required": True, "schema": ID}]
 AFTER = {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID}}
+IDEMPOTENCY_KEY = {
+    "name": HEADER, "in": "header", "required": False,
+    "schema": {"type": "string", "pattern": f"^{KEY_PATTERN.pattern}$"},
+    "description": "the client's id for this customer message: a retry with the same id in the same conversation "
+                   "gets the answer of the first request, and the message is stored and answered once "
+                   "(400 invalid_idempotency_key when malformed)",
+}
 OVERRIDE = {"override": {"type": "boolean", "description": "supervisors and admins only: bypass the routing rule"},
             "reason": {**_text(500), "description": "why (required with override; logged)"}}
 
@@ -144,7 +152,7 @@ def spec(max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> Dict[str, Any]:
             _object({"sender": sender, "message": message,
                      "metadata": {"type": "object", "description": f"at most {MAX_JSON_DEPTH} levels deep"}},
                     ["sender", "message"]),
-            roles=None, errors=(503,))},
+            roles=None, errors=(503,), parameters=[IDEMPOTENCY_KEY])},
         "/api/chat/history": {"get": _op(
             "Messages after a message id", "200",
             _object({"conversation_id": {"type": "string"}, "status": {"type": "string"},

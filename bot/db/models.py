@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -69,6 +69,37 @@ class Message(Base):
     created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
 
     conversation = relationship("Conversation", back_populates="messages")
+
+
+class ChatTurn(Base):
+    """A customer turn sent with a client message id (``Idempotency-Key``): a retry gets ``response``.
+
+    The id is unique per customer (channel and sender, as conversations are found), not per
+    conversation: two first messages sent at once would open two conversations, but only one
+    of them can store the turn. Written in the transaction that stores the customer's
+    message. ``rasa_metadata`` is what
+    Rasa is sent with it (already redacted), so a retry of a turn that never completed sends
+    Rasa exactly the same turn; ``notices`` are the gateway's replies decided before Rasa's.
+    ``completed_at`` and ``response`` are set once, by whichever request finishes the turn first.
+    """
+
+    __tablename__ = "chat_turns"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(32), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False)
+    channel = Column(String(16), nullable=False)
+    external_id = Column(String(128), nullable=False)
+    client_message_id = Column(String(64), nullable=False)
+    message_id = Column(Integer, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False)
+    rasa_metadata = Column(JSON, nullable=True)  # None: people handled the turn, Rasa was not asked
+    notices = Column(JSON, nullable=False, default=list)
+    response = Column(JSON, nullable=True)
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    completed_at = Column(UtcDateTime(), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", "client_message_id", name="uq_chat_turns_client_message"),
+    )
 
 
 class Agent(Base):
