@@ -97,7 +97,8 @@ class Services:
         self._engine = create_engine(self.settings.database_url)
         self._sessions = session_factory(self._engine)
         if self._rasa is None:
-            self._rasa = RasaClient(self.settings.rasa_url, self.settings.rasa_token, self.settings.rasa_timeout_s)
+            self._rasa = RasaClient(self.settings.rasa_url, self.settings.rasa_token, self.settings.rasa_timeout_s,
+                                    self.settings.rasa_in_flight)
         await self.hub.start()
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> "asyncio.Task[Any]":

@@ -119,6 +119,7 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
     rasa_timeout_s: float = 30.0
+    rasa_in_flight: int = 4
     database_url: str = "sqlite:///var/gateway.db"
     max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
     max_body_bytes: int = 64 * 1024
@@ -149,6 +150,7 @@ class Settings:
             ).rstrip("/"),
             rasa_token=env.get("SWITCHBOARD_RASA_TOKEN", ""),
             rasa_timeout_s=_float(env, "SWITCHBOARD_RASA_TIMEOUT", 30.0),
+            rasa_in_flight=_int(env, "SWITCHBOARD_RASA_IN_FLIGHT", 4),
             database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'gateway.db'}",
             max_message_chars=_int(env, "SWITCHBOARD_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS),
             max_body_bytes=_int(env, "SWITCHBOARD_MAX_BODY_BYTES", 64 * 1024, minimum=1024),

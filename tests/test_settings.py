@@ -16,6 +16,7 @@ def test_defaults() -> None:
     assert settings.max_message_chars == 2000
     assert settings.rasa_url == "http://127.0.0.1:5005"
     assert settings.database_url == "sqlite:///var/gateway.db"
+    assert settings.rasa_in_flight == 4
 
 
 def test_overrides() -> None:
@@ -39,6 +40,7 @@ def test_overrides() -> None:
         ({"SWITCHBOARD_GATEWAY_PORT": "eighty"}, "SWITCHBOARD_GATEWAY_PORT"),
         ({"SWITCHBOARD_MAX_MESSAGE_CHARS": "0"}, "SWITCHBOARD_MAX_MESSAGE_CHARS"),
         ({"SWITCHBOARD_RASA_TIMEOUT": "-1"}, "SWITCHBOARD_RASA_TIMEOUT"),
+        ({"SWITCHBOARD_RASA_IN_FLIGHT": "0"}, "SWITCHBOARD_RASA_IN_FLIGHT"),
     ],
 )
 def test_bad_values_name_the_variable(env, name) -> None:
