@@ -94,3 +94,22 @@ def test_the_benchmark_runs_every_load_level_against_the_real_stack(model_path, 
         assert run["cpu_ms_per_turn"]["rasa"] > 0, f"no CPU time counted for Rasa: {run}"
     assert figures["long_conversation"]["errors"] == 0 and figures["long_conversation"]["turn_1_ms"] > 0
     assert "through the gateway / Rasa alone" in capsys.readouterr().out
+
+
+def test_one_process_cpu_time_counts_its_ended_children(tmp_path: Path) -> None:
+    (tmp_path / "10").mkdir()
+    (tmp_path / "10" / "stat").write_text(_stat(10, 10, 100, 50, 30, 20))
+    assert cpu.process_cpu_seconds(10, proc=tmp_path) == 200 / cpu._TICKS
+    assert cpu.process_cpu_seconds(11, proc=tmp_path) == 0.0, "a process that is gone counts nothing"
+
+
+def test_scaled_processes_are_told_apart_by_role() -> None:
+    from switchboard.bench_chat.targets import ROLES
+
+    def role(command: bytes) -> str:
+        return next(name for name, marker in ROLES if marker in command)
+
+    assert role(b"/venv/bin/python\x00-m\x00bot\x00") == "gateway"
+    assert role(b"/venv/bin/python\x00-m\x00switchboard.rasa_cli\x00run\x00") == "rasa"
+    assert role(b"/venv/bin/python\x00-m\x00actions.server\x00--port\x005056\x00") == "actions"
+    assert role(b"nginx: worker process\x00") == "nginx"

@@ -14,6 +14,15 @@ def _stat_fields(text: str) -> list:
     return text[text.rindex(")") + 2 :].split()
 
 
+def process_cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float:
+    """User + system CPU seconds of one process and its ended, waited-for children (0 if gone)."""
+    try:
+        fields = _stat_fields((proc / str(pid) / "stat").read_text())
+    except (OSError, ValueError):
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / _TICKS
+
+
 def session_cpu_seconds(session_ids: Iterable[int], proc: Path = Path("/proc")) -> Dict[int, float]:
     """User + system CPU seconds of each session's processes (a service runs in its own
     session: its Python, its workers, and the children that have ended)."""

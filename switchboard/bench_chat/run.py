@@ -13,6 +13,11 @@ turns/s, latency p50/p95/p99, errors, and CPU milliseconds per turn of each serv
 - Rasa's REST webhook alone, the same way, so the gateway's cost is a ratio;
 - open loop: customers arrive at a fixed rate of ``--rate`` turns/s offered;
 - one 30-turn conversation: the latency of turn 1 against turn 30.
+
+``--rasa-instances N`` drives the scaled topology of ``make run-scaled`` instead
+(PostgreSQL, Redis, nginx; N Rasa servers behind nginx, one gateway and one action server,
+so that only Rasa's scale changes): ``make bench-chat ARGS="--rasa-instances 2"`` against
+``--rasa-instances 1`` gives what a second Rasa server adds, and costs, on this machine.
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import sys
 import tempfile
 import time
@@ -31,11 +35,10 @@ from typing import Any, Dict, List, Optional, Sequence
 import aiohttp
 
 from switchboard import paths
-from switchboard.bench_chat.cpu import session_cpu_seconds
 from switchboard.bench_chat.customers import new_sender, open_conversation, play
 from switchboard.bench_chat.scripts import Script, long_script, mean_turns, scripts
 from switchboard.bench_chat.stats import Run
-from switchboard.stack import Stack, StackConfig
+from switchboard.bench_chat.targets import ScaledStack, SingleStack, Target
 
 DEFAULT_OUT = paths.ROOT / "reports" / "bench-chat.json"
 
@@ -43,12 +46,11 @@ DEFAULT_OUT = paths.ROOT / "reports" / "bench-chat.json"
 class Bench:
     """The running stack and the load drivers."""
 
-    def __init__(self, stack: Stack, urls: Dict[str, str], all_scripts: Sequence[Script]) -> None:
-        self.stack, self.urls, self.scripts = stack, urls, list(all_scripts)
+    def __init__(self, target: Target, all_scripts: Sequence[Script]) -> None:
+        self.target, self.urls, self.scripts = target, target.urls, list(all_scripts)
 
     def _cpu(self) -> Dict[str, float]:
-        pids = {service.process.pid: service.name for service in self.stack.services if service.process}
-        return {pids[sid]: seconds for sid, seconds in session_cpu_seconds(pids).items()}
+        return self.target.cpu_seconds()
 
     async def _customer(self, http: aiohttp.ClientSession, transport: str, script: Script, run: Run) -> None:
         try:
@@ -116,12 +118,6 @@ def _session(connections: int) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections + 8))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def format_row(summary: Dict[str, Any]) -> str:
     """One line of the printed table."""
     cpu = ", ".join(f"{name} {ms}" for name, ms in summary["cpu_ms_per_turn"].items())
@@ -149,7 +145,8 @@ async def measure(bench: Bench, concurrency: Sequence[int], rate: float, seconds
 
 def report(figures: Dict[str, Any]) -> str:
     """The figures as text: the table, the gateway ratio, turn 1 against turn 30."""
-    lines = [f"{'load':34} {'turns/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}   CPU ms per turn",
+    lines = [f"topology: {figures.get('topology', 'make run')}",
+             f"{'load':34} {'turns/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}   CPU ms per turn",
              *[format_row(run) for run in figures["runs"]]]
     alone = next((run for run in figures["runs"] if run["name"].startswith("rasa webhook alone")), None)
     top = [run for run in figures["runs"] if run["name"].startswith("http closed loop")][-1:]
@@ -172,6 +169,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="open loop: turns per second offered")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load level")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON figures")
+    parser.add_argument("--rasa-instances", type=int, default=None, metavar="N",
+                        help="drive the scaled topology (make run-scaled: PostgreSQL, Redis, nginx) with N Rasa "
+                             "servers and one gateway and action server, instead of make run's stack")
     args = parser.parse_args(argv)
     try:
         levels = [int(n) for n in args.concurrency.split(",") if n.strip()]
@@ -179,19 +179,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error(f"--concurrency takes whole numbers separated by commas, not {args.concurrency!r}")
     if not levels or min(levels) < 1 or args.rate <= 0 or args.seconds <= 0:
         parser.error("--concurrency, --rate and --seconds must be positive")
+    if args.rasa_instances is not None and args.rasa_instances < 1:
+        parser.error("--rasa-instances must be at least 1")
     if not paths.model_path().is_file():
         print(f"No trained model at {paths.model_path()}: run `make train` first.", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as scratch:
-        config = StackConfig(gateway_port=_free_port(), rasa_port=_free_port(), action_port=_free_port(),
-                             data_dir=Path(scratch) / "var", log_dir=Path(scratch) / "logs")
-        stack = Stack(config)
-        stack.start()
+        target: Target = SingleStack(Path(scratch)) if args.rasa_instances is None else ScaledStack(args.rasa_instances)
         try:
-            urls = {"gateway": config.gateway_url, "rasa": config.rasa_url}
-            figures = asyncio.run(measure(Bench(stack, urls, scripts()), levels, args.rate, args.seconds))
+            figures = asyncio.run(measure(Bench(target, scripts()), levels, args.rate, args.seconds))
         finally:
-            stack.stop()
+            target.stop()
+    figures["topology"] = "make run" if args.rasa_instances is None else f"scaled, {args.rasa_instances} Rasa"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print("\n" + report(figures))
