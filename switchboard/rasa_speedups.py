@@ -16,6 +16,13 @@ to ``RemoteAction._validate_action_result``: ``jsonschema.validate`` checks the 
 itself on every call before it checks the action server's response. The schema is a
 constant, so :func:`validate_action_result` builds its validator once and reports the
 same error (``best_match``, with Rasa's hint appended) for an invalid response.
+
+**Long conversations.** Each turn Rasa loads the conversation's events from the tracker
+store and turns each stored dict into an event with ``Event.resolve_by_type``, which walks
+the whole ``Event`` class tree (``all_subclasses``, with an ``inspect.isabstract`` per
+class) for every event: a seventh of the server's time at turn 60 of a conversation.
+:func:`resolve_event_type` remembers the class found for each type name; a name seen for
+the first time, or an unknown one, goes through Rasa's own lookup.
 """
 
 from __future__ import annotations
@@ -61,13 +68,34 @@ def validate_action_result(action: Any, result: Dict[str, Any]) -> bool:
     raise error
 
 
+_EVENT_TYPES: Dict[str, Any] = {}
+_NOT_FOUND = object()  # a default that is not None, so Rasa's lookup returns it instead of raising
+_RASA_RESOLVE_BY_TYPE: Any = None
+
+
+def resolve_event_type(type_name: str, default: Any = None) -> Any:
+    """``Event.resolve_by_type`` with the class found for each type name remembered."""
+    found = _EVENT_TYPES.get(type_name)
+    if found is not None:
+        return found
+    found = _RASA_RESOLVE_BY_TYPE(type_name, _NOT_FOUND)
+    if found is not None and found is not _NOT_FOUND:
+        _EVENT_TYPES[type_name] = found
+        return found
+    return _RASA_RESOLVE_BY_TYPE(type_name, default)  # Rasa's answer for "topic" and unknown names
+
+
 def apply() -> None:
     """Install the speed-ups (idempotent)."""
+    global _RASA_RESOLVE_BY_TYPE
     from rasa.core.actions.action import RemoteAction
     from rasa.nlu.tokenizers.tokenizer import Token
+    from rasa.shared.core.events import Event
 
     if getattr(Token, _PATCHED, False):
         return
     Token.fingerprint = token_fingerprint
     RemoteAction._validate_action_result = validate_action_result
+    _RASA_RESOLVE_BY_TYPE = Event.resolve_by_type
+    Event.resolve_by_type = staticmethod(resolve_event_type)
     setattr(Token, _PATCHED, True)

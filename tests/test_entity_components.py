@@ -127,9 +127,11 @@ def test_the_fast_token_fingerprint_changes_with_every_field(change: dict) -> No
 
 def test_the_speed_ups_install_once(monkeypatch) -> None:
     from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
 
     monkeypatch.setattr(Token, "fingerprint", Token.fingerprint)  # undone after the test
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
+    monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
     monkeypatch.delattr(Token, rasa_speedups._PATCHED, raising=False)
     rasa_speedups.apply()
     rasa_speedups.apply()
@@ -137,6 +139,27 @@ def test_the_speed_ups_install_once(monkeypatch) -> None:
     assert RemoteAction._validate_action_result is rasa_speedups.validate_action_result
     token = Token("兆", 0, 1, {"b": 1, "a": 2})
     assert token.fingerprint() == rasa_speedups.token_fingerprint(token)
+    assert Event.resolve_by_type("slot") is rasa_speedups.resolve_event_type("slot")
+
+
+def test_event_types_resolve_as_rasa_resolves_them(monkeypatch) -> None:
+    from rasa.shared.core import events
+    from rasa.shared.utils.common import all_subclasses
+
+    rasa_resolve = events.Event.__dict__["resolve_by_type"].__func__
+    if rasa_resolve is rasa_speedups.resolve_event_type:  # installed by another test: use the saved one
+        rasa_resolve = rasa_speedups._RASA_RESOLVE_BY_TYPE
+    monkeypatch.setattr(rasa_speedups, "_RASA_RESOLVE_BY_TYPE", rasa_resolve)
+    monkeypatch.setattr(rasa_speedups, "_EVENT_TYPES", {})
+    for cls in all_subclasses(events.Event):
+        for _ in range(2):  # the second lookup comes from the remembered classes
+            assert rasa_speedups.resolve_event_type(cls.type_name) is rasa_resolve(cls.type_name)
+    assert rasa_speedups.resolve_event_type("topic") is None
+    assert rasa_speedups.resolve_event_type("no_such_event", events.SlotSet) is events.SlotSet
+    with pytest.raises(ValueError, match="Unknown event name"):
+        rasa_speedups.resolve_event_type("no_such_event")
+    restored = events.Event.from_parameters({"event": "slot", "name": "language", "value": "fr"})
+    assert restored == events.SlotSet("language", "fr")
 
 
 def test_the_action_result_validator_is_built_once_and_still_refuses_bad_responses(monkeypatch) -> None:
