@@ -10,14 +10,16 @@ action call is open), then the victim is killed and the others continued (SIGCON
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
 from typing import Iterator, List
 
 import pytest
+import websockets
 
-from tests.helpers import established_remote_ports, http, processes_with_env, wait_until
+from tests.helpers import established_remote_ports, http, processes_with_env, wait_until, ws_until
 from tests.stack_support import ScaledStack, desk_login, running_scaled
 
 pytestmark = pytest.mark.stack
@@ -125,6 +127,43 @@ def test_a_rasa_server_killed_mid_turn_loses_and_doubles_nothing(scaled: ScaledS
         "what are your opening hours?", "hello", "what are your opening hours?"]
     assert wait_until(lambda: "rasa-%d is ready again." % (holders[0] + 1) in scaled.log.read_text(), timeout=300), \
         scaled.log_tail()
+
+
+def _ws_url(base: str, path: str) -> str:
+    return base.replace("http://", "ws://") + path
+
+
+def _message(role: str, text: str = ""):
+    return lambda f: f["type"] == "message" and f["role"] == role and text in (f.get("text") or "")
+
+
+async def test_websockets_on_two_gateways_see_each_others_events_in_order(scaled: ScaledStack) -> None:
+    """The customer's socket is on gateway-1, the agent works through gateway-2 (Redis pub/sub)."""
+    customer_gateway, agent_gateway = (scaled.instance_url("gateway", i) for i in range(2))
+    sam = desk_login(agent_gateway, "sam")  # the only agent available: auto-assign gives it to sam
+    token = sam["Authorization"].removeprefix("Bearer ")
+    async with websockets.connect(_ws_url(customer_gateway, "/ws/chat?sender=two-sockets")) as customer, \
+            websockets.connect(_ws_url(agent_gateway, "/ws/desk")) as desk:
+        await ws_until(customer, lambda f: f["type"] == "ready")
+        await desk.send(json.dumps({"type": "auth", "token": token}))
+        await ws_until(desk, lambda f: f["type"] == "ready")
+
+        await customer.send(json.dumps({"type": "message", "text": "I want to speak to a person"}))
+        assigned = await ws_until(customer, lambda f: f["type"] == "handoff" and f["status"] == "assigned")
+        handoff = assigned["id"]
+        replies = [f"Reply {n} through the other gateway" for n in range(5)]
+        for text in replies:
+            status, body = http("POST", f"{agent_gateway}/api/handoffs/{handoff}/messages", {"text": text}, headers=sam)
+            assert status == 201, body
+        got = [(await ws_until(customer, _message("agent")))["text"] for _ in replies]
+        assert got == replies, "the agent's messages reached the customer's socket on the other gateway in order"
+
+        await customer.send(json.dumps({"type": "message", "text": "thanks, that works"}))
+        seen = await ws_until(desk, _message("customer", "thanks"))
+        assert seen["handoff_id"] == handoff and seen["text"] == "thanks, that works"
+    status, body = http("POST", f"{agent_gateway}/api/handoffs/{handoff}/close",
+                        {"disposition": "resolved", "wrap_up": "scaled test"}, headers=sam)
+    assert status == 200, body  # sam is free again for the next test
 
 
 AGENTS = ("alice", "bogdan", "mei")  # general queue, English, capacity 2 each (content/agents.yml)
