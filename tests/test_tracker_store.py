@@ -442,3 +442,41 @@ def test_sqlite_tracker_store_uses_the_write_ahead_log(tmp_path) -> None:
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_reading_selects_the_same_events_as_rasas_query_across_sessions(tmp_path) -> None:
+    """The Core statements of _retrieve and _additional_events select what _event_query selects."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from components.tracker_store import RedactingSQLTrackerStore
+    from switchboard import paths
+
+    domain = Domain.load(str(paths.ROOT / "domain"))
+    store = RedactingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    first = [ActionExecuted("action_session_start", timestamp=1.0), SessionStarted(timestamp=1.0),
+             UserUttered("hello", {"name": "greet"}, timestamp=2.0), SlotSet("language", "en", timestamp=2.0)]
+    second = [ActionExecuted("action_session_start", timestamp=10.0), SessionStarted(timestamp=10.0),
+              UserUttered("bonjour", {"name": "greet"}, timestamp=11.0)]
+    tracker = DialogueStateTracker.from_events("kim", first, slots=domain.slots)
+    await store.save(tracker)
+    for event in second:
+        tracker.update(event)
+    await store.save(tracker)
+    await store.save(DialogueStateTracker.from_events("other", first, slots=domain.slots))
+
+    with store.session_scope() as session:
+        rasa_latest = [json.loads(r.data) for r in store._event_query(session, "kim", fetch_events_from_all_sessions=False)]
+        rasa_all = [json.loads(r.data) for r in store._event_query(session, "kim", fetch_events_from_all_sessions=True)]
+        from rasa.core.tracker_store import SQLTrackerStore
+
+        for conversation in (tracker, DialogueStateTracker.from_events("kim", second + [SlotSet("a", 1)], slots=[])):
+            ours = list(store._additional_events(session, conversation))
+            assert ours == list(SQLTrackerStore._additional_events(store, session, conversation))
+        assert ours == [SlotSet("a", 1)], "past the three events stored since the latest session start"
+    latest = await store.retrieve("kim")
+    every = await store.retrieve_full_tracker("kim")
+    assert [e.as_dict() for e in latest.events] == rasa_latest and [e.text for e in latest.events if isinstance(e, UserUttered)] == ["bonjour"]
+    assert [e.as_dict() for e in every.events] == rasa_all and len(rasa_all) == len(first) + len(second)
+    assert await store.retrieve("nobody") is None
