@@ -26,7 +26,9 @@ working; events still queued, and those published until Redis answers again, rea
 instance's clients only; the hub reconnects with backoff (``RECONNECT_FIRST_S`` doubling to
 ``RECONNECT_MAX_S``), follows the current topics again and logs that it is back. Delivery is
 at most once: events other instances published meanwhile, and one in flight when the
-connection broke, are not replayed; clients catch up through the history endpoints. A silent
+connection broke, are not replayed. Once Redis answers again every local client gets a
+``{"type": "resync"}`` frame and catches up through the history endpoints (the chat widget
+asks for the messages after the last it has; the desk reloads its lists and conversation). A silent
 connection is noticed by a heartbeat PING after ``HEARTBEAT_S`` without traffic.
 
 Redis pub/sub ignores the URL's database number, so the channel prefix carries it: gateways
@@ -65,6 +67,7 @@ RECONNECT_MAX_S = 5.0
 FLUSH_TIMEOUT_S = 2.0  # at stop, how long queued events may take to leave
 OUTBOUND_LIMIT = 10_000  # queued events; beyond this (Redis too slow) new ones are dropped
 BATCH = 200  # PUBLISHes per pipeline round trip
+RESYNC = "resync"  # the frame that tells a client to catch up from history
 
 
 @dataclass
@@ -121,6 +124,7 @@ class RedisEventHub(EventHub):
         self._inboxes: "WeakValueDictionary[int, Subscription]" = WeakValueDictionary()
         self._task: Optional["asyncio.Task[None]"] = None
         self._attempted: Optional[asyncio.Event] = None
+        self._missed = False  # events of other instances may have been missed since the last connection
 
     @property
     def state(self) -> HubState:
@@ -270,6 +274,7 @@ class RedisEventHub(EventHub):
         self._pongs.clear()
         self._following = set()
         self._topics_dirty = True
+        self._missed = True
 
     async def _write(self, client: Redis, pubsub: PubSub) -> None:
         """The one ordered publisher: subscription changes first, then the queued events in order."""
@@ -277,6 +282,9 @@ class RedisEventHub(EventHub):
         self._state = HubState.CONNECTED
         self._attempted.set()
         logger.info("event hub: connected to Redis at %s as instance %s", without_password(self.url), self.instance)
+        if self._missed:
+            self._missed = False
+            self._tell_clients_to_resync()
         while True:
             if self._topics_dirty:
                 await self._follow_topics(pubsub)
@@ -285,6 +293,12 @@ class RedisEventHub(EventHub):
             else:
                 self._wake.clear()
                 await self._wake.wait()
+
+    def _tell_clients_to_resync(self) -> None:
+        """A ``resync`` frame to every local client after an outage: events other instances
+        published meanwhile were not delivered, and the clients fetch them from history."""
+        for subscription in {s for subscribers in self._subscribers.values() for s in subscribers}:
+            subscription.offer({"type": RESYNC})
 
     async def _follow_topics(self, pubsub: PubSub) -> None:
         """Make the subscriber connection follow exactly the local topics; wait until Redis has new ones."""

@@ -201,6 +201,9 @@ async def test_redis_killed_and_restarted_mid_run(redis_server: RedisServer, red
             redis_server.start()
             await eventually(in_state(a, b, state=HubState.CONNECTED), "both hubs reconnecting")
             assert "connected to Redis" in caplog.text
+            # Every client is told it may have missed events and should catch up from history.
+            assert await received(on_a, 1, "the resync frame on a") == [{"type": "resync"}]
+            assert await received(on_b, 1, "the resync frame on b") == [{"type": "resync"}]
             b.publish(TOPIC, {"n": 3})
             assert (await received(on_a, 1, "after the restart"))[0] == {"n": 3}
             # b's client missed a's event of the outage (at most once; it catches up from history)
@@ -218,6 +221,8 @@ async def test_a_hub_that_cannot_reach_redis_at_start_serves_locally_and_connect
             assert (await received(client, 1, "a local event without Redis"))[0] == {"n": 1}
             redis_server.start()
             await eventually(in_state(a, state=HubState.CONNECTED), "the hub connecting once Redis is up")
+            # Other instances' events of the outage never reached this client: it is told to catch up.
+            assert await received(client, 1, "the resync frame") == [{"type": "resync"}]
             a.publish(TOPIC, {"n": 2})
             assert (await received(client, 1, "an event through Redis"))[0] == {"n": 2}
 

@@ -74,6 +74,7 @@
         retryDelay = 1000;
         send({ type: "history", after: lastId });
         break;
+      case "resync": send({ type: "history", after: lastId }); break;  // events may have been missed
       case "message": addMessage(event); break;
       case "queue": showQueue(event); break;
       case "handoff":

@@ -90,6 +90,10 @@
     switch (event.type) {
       case "ready": if (current) watch(current.id); break;
       case "queues_changed": refreshQueues(); refreshMine(); if (!$("supervisor").hidden) refreshSupervisor(); break;
+      case "resync":  // the gateway's event hub was cut off for a while: reload what may have changed
+        refreshQueues(); refreshMine(); if (!$("supervisor").hidden) refreshSupervisor();
+        if (current) openHandoff(current.id);
+        break;
       case "agents_changed": if (!$("supervisor").hidden) refreshSupervisor(); break;
       case "assigned": refreshMine(); openHandoff(event.handoff_id); break;
       case "released": refreshMine(); if (current && event.handoff_id === current.id) leaveConversation(); break;
