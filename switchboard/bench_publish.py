@@ -21,6 +21,7 @@ from typing import Dict
 import requests
 
 from switchboard import paths
+from switchboard.ports import free_port
 from switchboard.served_model import endpoint_file, running_endpoint
 from switchboard.stack import Stack, StackConfig
 
@@ -74,7 +75,7 @@ def main() -> int:
         root = copy_content(work / "content")
         model = work / "model.tar.gz"
         shutil.copy2(paths.model_path(), model)
-        config = StackConfig(rasa_port=_free_port(), data_dir=work / "var", model=model, log_dir=work / "logs")
+        config = StackConfig(rasa_port=free_port(), data_dir=work / "var", model=model, log_dir=work / "logs")
         stack = Stack(config, only=["rasa"])
         stack.start()
         try:
@@ -97,14 +98,6 @@ def main() -> int:
     print(f"  before / after parse  {before} / {after}")
     print(f"  edit to served        {elapsed:.1f} s   (goal: <= 90 s on 2 cores)")
     return 0 if result.returncode == 0 and after == TOPIC else 1
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -422,13 +422,19 @@ def _banner(config: StackConfig) -> str:
     )
 
 
-def main() -> int:
-    """Run the stack in the foreground until Ctrl-C or SIGTERM."""
-    config = StackConfig.from_env()
-    if not config.model.is_file():
-        print(f"No trained model at {config.model}: run `make train` first.", file=sys.stderr)
-        return 1
-    stack = Stack(config)
+def run_in_foreground(
+    stack: Stack,
+    name: str,
+    start: Callable[[], None],
+    banner: Callable[[], str],
+    fatal: Callable[[], Optional[str]],
+    start_failure: Callable[[StackError], List[str]] = lambda exc: [],
+) -> int:
+    """Start ``stack`` with ``start``, print ``banner()``, then poll ``fatal()`` (a message when
+    something died that stops everything) until Ctrl-C or SIGTERM; stop and return the exit
+    code: 0 after a stop request, 1 after a failed start or a fatal death, 130 when
+    interrupted during start-up (``start`` then stops what it began). ``start_failure`` gives
+    extra lines to print for a failed start."""
     stopping = threading.Event()
 
     def interrupt(signum: int, _frame: object) -> None:
@@ -437,30 +443,49 @@ def main() -> int:
     def request_stop(signum: int, _frame: object) -> None:
         stopping.set()
 
-    # During start-up a signal interrupts the wait (start() then stops what it began).
-    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)  # during start-up a signal interrupts the wait
     try:
-        stack.start()
+        start()
     except StackError as exc:
-        print(f"\nSwitchboard failed to start: {exc}", file=sys.stderr)
+        print(f"\n{name} failed to start: {exc}", file=sys.stderr)
+        extra = start_failure(exc)
+        if extra:
+            print("\n".join(extra), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nStopped during start-up.", file=sys.stderr)
         return 130
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    print(_banner(config), flush=True)
+    print(banner(), flush=True)
     exit_code = 0
     while not stopping.wait(1.0):
-        dead = stack.first_exit()
-        if dead is not None:
-            print(f"\n{dead.name} stopped unexpectedly (exit code {dead.process.returncode}); stopping.", file=sys.stderr)
+        message = fatal()
+        if message is not None:
+            print(message, file=sys.stderr, flush=True)
             exit_code = 1
             break
-    print("\nStopping Switchboard...", flush=True)
+    print(f"\nStopping {name}...", flush=True)
     stack.stop()
     print("Stopped.", flush=True)
     return exit_code
+
+
+def main() -> int:
+    """Run the stack in the foreground until Ctrl-C or SIGTERM."""
+    config = StackConfig.from_env()
+    if not config.model.is_file():
+        print(f"No trained model at {config.model}: run `make train` first.", file=sys.stderr)
+        return 1
+    stack = Stack(config)
+
+    def first_death() -> Optional[str]:
+        dead = stack.first_exit()
+        if dead is None:
+            return None
+        return f"\n{dead.name} stopped unexpectedly (exit code {dead.process.returncode}); stopping."
+
+    return run_in_foreground(stack, "Switchboard", stack.start, lambda: _banner(config), first_death)
 
 
 if __name__ == "__main__":

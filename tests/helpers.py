@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from switchboard.ports import free_port  # noqa: F401 - the tests take it from here
 
 
 def http(
@@ -59,21 +53,26 @@ def wait_until(predicate, timeout: float, interval: float = 0.5) -> bool:
     return False
 
 
-def processes_with_env(key: str, value: str) -> List[int]:
-    """PIDs of live processes whose environment has ``key=value`` (to find orphans)."""
-    needle = f"{key}={value}".encode()
+def _live_processes(file: str, matches: Callable[[bytes], bool]) -> List[int]:
+    """PIDs of live (not zombie) processes other than this one whose ``/proc/<pid>/<file>`` matches."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            environ = (entry / "environ").read_bytes()
+            content = (entry / file).read_bytes()
             state = (entry / "stat").read_text().split()[2]
         except OSError:
             continue
-        if state != "Z" and needle in environ.split(b"\0"):
+        if state != "Z" and matches(content):
             found.append(int(entry.name))
     return found
+
+
+def processes_with_env(key: str, value: str) -> List[int]:
+    """PIDs of live processes whose environment has ``key=value`` (to find orphans)."""
+    needle = f"{key}={value}".encode()
+    return _live_processes("environ", lambda environ: needle in environ.split(b"\0"))
 
 
 def write_routing(path: Path, *, open_now: bool, auto_assign: bool = False) -> Path:
@@ -116,18 +115,7 @@ async def ws_until(ws, predicate, timeout: float = 60.0) -> Dict[str, Any]:
 
 def pids_with_cmdline(*needles: bytes) -> List[int]:
     """PIDs of live processes whose command line (NUL-separated) contains every needle."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            state = (entry / "stat").read_text().split()[2]
-        except OSError:
-            continue
-        if state != "Z" and all(needle in cmdline for needle in needles):
-            found.append(int(entry.name))
-    return found
+    return _live_processes("cmdline", lambda cmdline: all(needle in cmdline for needle in needles))
 
 
 def established_remote_ports(pid: int) -> List[int]:

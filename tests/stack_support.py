@@ -17,6 +17,7 @@ from typing import Dict, Iterator, List, Optional
 import pytest
 
 from switchboard import paths
+from switchboard.scaled.ports import free_ports_env
 from switchboard.stack import READY_LINE
 from tests.helpers import free_port, http, pids_with_cmdline, processes_with_env, wait_until, write_routing
 
@@ -32,6 +33,17 @@ def desk_login(gateway: str, username: str, available: bool = True) -> dict:
         status, body = http("PUT", f"{gateway}/api/me/presence", {"presence": "available"}, headers=auth)
         assert status == 200, body
     return auth
+
+
+def interrupt(process: subprocess.Popen, timeout_s: float) -> int:
+    """Ctrl-C to a launcher; its exit code, or -9 when it had to be killed after ``timeout_s``."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return -9
 
 
 @dataclass
@@ -52,13 +64,7 @@ class RunningStack:
 
     def interrupt(self) -> int:
         """Ctrl-C, as a person at the terminal would; the launcher's exit code (-9: it had to be killed)."""
-        self.process.send_signal(signal.SIGINT)
-        try:
-            return self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return -9
+        return interrupt(self.process, timeout_s=60)
 
     def log_tail(self, chars: int = 4000) -> str:
         """The end of the stack's log, for failure messages."""
@@ -202,13 +208,7 @@ class ScaledStack:
 
     def interrupt(self) -> int:
         """Ctrl-C; the launcher's exit code (-9: it had to be killed)."""
-        self.process.send_signal(signal.SIGINT)
-        try:
-            return self.process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return -9
+        return interrupt(self.process, timeout_s=120)
 
     def log_tail(self, chars: int = 3000) -> str:
         """The launcher's log and the end of each service's log, for failure messages."""
@@ -225,22 +225,13 @@ def launch_scaled(data_dir: Path, log: Path, auto_assign: bool = False, lock_lif
     Rasa's lock lifetime is short (default 10 s) so that a killed Rasa server's conversation is
     free again soon; a turn takes well under a second.
     """
-    ports = {name: [free_port()] for name in ("public", "rasa_lb", "action_lb", "postgres", "redis")}
-    ports.update({role: [free_port(), free_port()] for role in ("gateway", "rasa", "actions")})
+    ports_env, ports = free_ports_env(data_dir)
     routing = write_routing(data_dir / "routing.yml", open_now=True, auto_assign=auto_assign)
     env = {
         **os.environ,
+        **ports_env,
         "SWITCHBOARD_ROUTING_FILE": str(routing),
-        "SWITCHBOARD_DATA_DIR": str(data_dir),
         "SWITCHBOARD_RASA_TOKEN": TOKEN,
-        "SWITCHBOARD_GATEWAY_PORT": str(ports["public"][0]),
-        "SWITCHBOARD_RASA_PORT": str(ports["rasa_lb"][0]),
-        "SWITCHBOARD_ACTION_PORT": str(ports["action_lb"][0]),
-        "SWITCHBOARD_POSTGRES_PORT": str(ports["postgres"][0]),
-        "SWITCHBOARD_REDIS_PORT": str(ports["redis"][0]),
-        "SWITCHBOARD_GATEWAY_INSTANCE_PORTS": ",".join(map(str, ports["gateway"])),
-        "SWITCHBOARD_RASA_INSTANCE_PORTS": ",".join(map(str, ports["rasa"])),
-        "SWITCHBOARD_ACTION_INSTANCE_PORTS": ",".join(map(str, ports["actions"])),
         "TICKET_LOCK_LIFETIME": str(lock_lifetime_s),
     }
     env.pop("DATABASE_URL", None)

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,19 +28,14 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from switchboard import paths
+from switchboard.ports import free_port
 from voice import audio
 from voice.client import CallClient
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_stack(data_dir: Path) -> tuple:
     """The stack as ``make run`` starts it; returns (process, gateway URL)."""
-    ports = {name: _free_port() for name in ("gateway", "rasa", "action")}
+    ports = {name: free_port() for name in ("gateway", "rasa", "action")}
     env = {**os.environ, "SWITCHBOARD_GATEWAY_PORT": str(ports["gateway"]), "SWITCHBOARD_RASA_PORT": str(ports["rasa"]),
            "SWITCHBOARD_ACTION_PORT": str(ports["action"]), "SWITCHBOARD_DATA_DIR": str(data_dir),
            "SWITCHBOARD_VOICE_RECORD": "false"}

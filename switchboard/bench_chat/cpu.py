@@ -14,13 +14,18 @@ def _stat_fields(text: str) -> list:
     return text[text.rindex(")") + 2 :].split()
 
 
+def _cpu_seconds(fields: list) -> float:
+    """utime, stime, and cutime, cstime: children that ended and were waited for."""
+    return sum(int(value) for value in fields[11:15]) / _TICKS
+
+
 def process_cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float:
     """User + system CPU seconds of one process and its ended, waited-for children (0 if gone)."""
     try:
         fields = _stat_fields((proc / str(pid) / "stat").read_text())
     except (OSError, ValueError):
         return 0.0
-    return sum(int(value) for value in fields[11:15]) / _TICKS
+    return _cpu_seconds(fields)
 
 
 def session_cpu_seconds(session_ids: Iterable[int], proc: Path = Path("/proc")) -> Dict[int, float]:
@@ -37,6 +42,5 @@ def session_cpu_seconds(session_ids: Iterable[int], proc: Path = Path("/proc")) 
             continue  # the process ended while we looked
         session = int(fields[3])  # field 6 of stat; fields[0] is field 3 (state)
         if session in wanted:
-            # utime, stime, and cutime, cstime: children that ended and were waited for
-            totals[session] += sum(int(value) for value in fields[11:15]) / _TICKS
+            totals[session] += _cpu_seconds(fields)
     return totals

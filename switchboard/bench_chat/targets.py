@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,8 @@ from typing import Dict, List, Optional, Protocol
 
 from switchboard import paths
 from switchboard.bench_chat.cpu import process_cpu_seconds, session_cpu_seconds
+from switchboard.ports import free_port
+from switchboard.scaled.ports import free_ports_env
 from switchboard.stack import READY_LINE, Stack, StackConfig
 
 SCALED_START_TIMEOUT_S = 900.0
@@ -33,13 +34,6 @@ ROLES = (
     ("redis", b"redis-server"),
     ("nginx", b"nginx"),
 )
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Target(Protocol):
@@ -107,25 +101,14 @@ class ScaledStack:
     def __init__(self, rasa: int, gateways: int = 1, actions: int = 1) -> None:
         self._dir = Path(tempfile.mkdtemp(prefix="bench-chat-scaled-"))
         self._dir.chmod(0o755)
-        public, rasa_lb = free_port(), free_port()
-        env = {
-            **os.environ,
-            "SWITCHBOARD_DATA_DIR": str(self._dir),
-            "SWITCHBOARD_GATEWAY_PORT": str(public),
-            "SWITCHBOARD_RASA_PORT": str(rasa_lb),
-            "SWITCHBOARD_ACTION_PORT": str(free_port()),
-            "SWITCHBOARD_POSTGRES_PORT": str(free_port()),
-            "SWITCHBOARD_REDIS_PORT": str(free_port()),
-            "SWITCHBOARD_GATEWAY_INSTANCE_PORTS": ",".join(str(free_port()) for _ in range(gateways)),
-            "SWITCHBOARD_RASA_INSTANCE_PORTS": ",".join(str(free_port()) for _ in range(rasa)),
-            "SWITCHBOARD_ACTION_INSTANCE_PORTS": ",".join(str(free_port()) for _ in range(actions)),
-        }
+        ports_env, ports = free_ports_env(self._dir, gateways=gateways, rasa=rasa, actions=actions)
+        env = {**os.environ, **ports_env}
         env.pop("DATABASE_URL", None)
         self._log = self._dir / "launcher.log"
         with open(self._log, "ab") as out:
             self._process = subprocess.Popen([sys.executable, "-m", "switchboard.scaled"], cwd=paths.ROOT,
                                              env=env, stdout=out, stderr=subprocess.STDOUT)
-        self.urls = {"gateway": f"http://127.0.0.1:{public}", "rasa": f"http://127.0.0.1:{rasa_lb}"}
+        self.urls = {"gateway": f"http://127.0.0.1:{ports['public'][0]}", "rasa": f"http://127.0.0.1:{ports['rasa_lb'][0]}"}
         self._wait_ready()
 
     def _wait_ready(self) -> None:

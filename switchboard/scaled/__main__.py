@@ -9,18 +9,16 @@ are fatal: :mod:`switchboard.scaled.supervisor`).
 from __future__ import annotations
 
 import shutil
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 from switchboard.scaled.config import ScaledConfig, ScaledConfigError
 from switchboard.scaled.postgres import pg_bin
 from switchboard.scaled.supervisor import Supervisor
 from switchboard.scaled.topology import Topology
-from switchboard.stack import READY_LINE, Stack, StackError, demo_logins
+from switchboard.stack import READY_LINE, Stack, StackError, demo_logins, run_in_foreground
 
 START_TIMEOUT_S = 600.0  # two Rasa servers load their models on a shared CPU
 
@@ -75,44 +73,26 @@ def main() -> int:
         return 1
     topology = Topology.load(config)
     stack = Stack(topology.stack_config(), services=topology.services())
-    stopping = threading.Event()
-
-    def interrupt(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    def request_stop(signum: int, _frame: object) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, interrupt)  # during start-up a signal interrupts the wait
+    supervisor = Supervisor(stack, say=lambda line: print(line, flush=True))
     began = time.monotonic()
-    try:
+
+    def start() -> None:
         topology.prepare()
         stack.start(timeout_s=START_TIMEOUT_S)
-    except StackError as exc:
-        print(f"\nSwitchboard (scaled) failed to start: {exc}", file=sys.stderr)
-        if exc.service is not None:
-            lines = stack.log_tail(stack.service(exc.service))
-            print("\n".join([f"Last lines of {exc.service}:", *lines]), file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nStopped during start-up.", file=sys.stderr)
-        return 130
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    print(banner(config, time.monotonic() - began), flush=True)
-    supervisor = Supervisor(stack, say=lambda line: print(line, flush=True))
-    exit_code = 0
-    while not stopping.wait(1.0):
-        fatal = supervisor.check()
-        if fatal is not None:
-            print("\n".join([f"\n{fatal.reason}; stopping. Its last lines:", *stack.log_tail(fatal.service)]),
-                  file=sys.stderr, flush=True)
-            exit_code = 1
-            break
-    print("\nStopping Switchboard (scaled)...", flush=True)
-    stack.stop()
-    print("Stopped.", flush=True)
-    return exit_code
+
+    def start_failure(exc: StackError) -> List[str]:
+        if exc.service is None:
+            return []
+        return [f"Last lines of {exc.service}:", *stack.log_tail(stack.service(exc.service))]
+
+    def fatal() -> Optional[str]:
+        found = supervisor.check()
+        if found is None:
+            return None
+        return "\n".join([f"\n{found.reason}; stopping. Its last lines:", *stack.log_tail(found.service)])
+
+    return run_in_foreground(stack, "Switchboard (scaled)", start, lambda: banner(config, time.monotonic() - began),
+                             fatal, start_failure)
 
 
 if __name__ == "__main__":
