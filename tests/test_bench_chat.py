@@ -113,3 +113,9 @@ def test_scaled_processes_are_told_apart_by_role() -> None:
     assert role(b"/venv/bin/python\x00-m\x00switchboard.rasa_cli\x00run\x00") == "rasa"
     assert role(b"/venv/bin/python\x00-m\x00actions.server\x00--port\x005056\x00") == "actions"
     assert role(b"nginx: worker process\x00") == "nginx"
+
+
+def test_only_one_kind_of_customer_when_asked() -> None:
+    faq_only = scripts(per_language=10, mix={Kind.FAQ: 1.0})
+    assert len(faq_only) == 10 * len(LANGUAGES) and {s.kind for s in faq_only} == {Kind.FAQ}
+    assert all(len(s.turns) == 4 for s in faq_only), "greeting, two questions, goodbye"

@@ -36,7 +36,7 @@ import aiohttp
 
 from switchboard import paths
 from switchboard.bench_chat.customers import new_sender, open_conversation, play
-from switchboard.bench_chat.scripts import Script, long_script, mean_turns, scripts
+from switchboard.bench_chat.scripts import Kind, Script, long_script, mean_turns, scripts
 from switchboard.bench_chat.stats import Run
 from switchboard.bench_chat.targets import ScaledStack, SingleStack, Target
 
@@ -169,6 +169,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="open loop: turns per second offered")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load level")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON figures")
+    parser.add_argument("--only", nargs="+", choices=[kind.value for kind in Kind], metavar="KIND",
+                        help="only these kinds of customer (faq, identity, handoff) instead of the 70/20/10 mix; "
+                             "--only faq is the issue's four-turn FAQ conversation")
     parser.add_argument("--rasa-instances", type=int, default=None, metavar="N",
                         help="drive the scaled topology (make run-scaled: PostgreSQL, Redis, nginx) with N Rasa "
                              "servers and one gateway and action server, instead of make run's stack")
@@ -187,7 +190,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as scratch:
         target: Target = SingleStack(Path(scratch)) if args.rasa_instances is None else ScaledStack(args.rasa_instances)
         try:
-            figures = asyncio.run(measure(Bench(target, scripts()), levels, args.rate, args.seconds))
+            mix = {Kind(kind): 1.0 for kind in args.only} if args.only else None
+            figures = asyncio.run(measure(Bench(target, scripts(mix=mix)), levels, args.rate, args.seconds))
         finally:
             target.stop()
     figures["topology"] = "make run" if args.rasa_instances is None else f"scaled, {args.rasa_instances} Rasa"

@@ -22,7 +22,7 @@ import enum
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import yaml
 
@@ -92,12 +92,14 @@ def _script(kind: Kind, language: str, examples: Examples, rng: random.Random) -
     return Script(language, turns, kind)
 
 
-def scripts(root: Path = paths.ROOT, seed: int = 7, per_language: int = SCRIPTS_PER_LANGUAGE) -> List[Script]:
-    """``per_language`` scripts in every language, in :data:`MIX` proportions, shuffled (seeded)."""
+def scripts(root: Path = paths.ROOT, seed: int = 7, per_language: int = SCRIPTS_PER_LANGUAGE,
+            mix: Optional[Dict[Kind, float]] = None) -> List[Script]:
+    """``per_language`` scripts in every language, in ``mix`` (default :data:`MIX`)
+    proportions, shuffled (seeded)."""
     examples, rng = Examples(root), random.Random(seed)
     result = []
     for language in LANGUAGES:
-        for kind, share in MIX.items():
+        for kind, share in (MIX if mix is None else mix).items():
             result.extend(_script(kind, language, examples, rng) for _ in range(round(per_language * share)))
     rng.shuffle(result)
     return result
