@@ -9,6 +9,7 @@ from sanic import Sanic
 from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
+from sqlalchemy.exc import OperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,14 @@ def _handle_sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
     return json(error_body(_SANIC_CODES.get(status, "bad_request"), message), status=status)
 
 
+def _handle_database_busy(request: Request, exc: OperationalError) -> HTTPResponse:
+    """The database refused or timed out (SQLite still locked after its busy timeout, PostgreSQL
+    unreachable): the request can be retried, nothing was half-stored (the transaction rolled back)."""
+    logger.error("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+    return json(error_body("database_busy", "The service is very busy right now; please try again shortly."),
+                status=503, headers={"Retry-After": "2"})
+
+
 def _handle_unexpected(request: Request, exc: Exception) -> HTTPResponse:
     logger.exception("unhandled error on %s %s", request.method, request.path)
     return json(error_body("internal_error", "Something went wrong on our side."), status=500)
@@ -72,4 +81,5 @@ def register_error_handlers(app: Sanic) -> None:
     """Map every exception to a JSON response; never leak a traceback."""
     app.error_handler.add(ApiError, _handle_api_error)
     app.error_handler.add(SanicException, _handle_sanic_error)
+    app.error_handler.add(OperationalError, _handle_database_busy)
     app.error_handler.add(Exception, _handle_unexpected)

@@ -36,3 +36,65 @@ async def test_gateway_sqlite_database_uses_the_write_ahead_log(tmp_path) -> Non
             assert (await connection.exec_driver_sql("PRAGMA synchronous")).scalar() == 1  # NORMAL
     finally:
         await engine.dispose()
+
+
+async def test_a_transaction_that_read_first_still_writes_after_another_commits(tmp_path) -> None:
+    """Two gateway transactions that each read, then write, overlapping: both commit.
+
+    Begun deferred in WAL mode, the first one's write would fail at once with "database is
+    locked" once the second had committed after its read (CI saw it with six identical chat
+    requests at once). Begun immediate, the second waits for the first.
+    """
+    import asyncio
+
+    from sqlalchemy import text
+
+    from bot.db.engine import create_engine, upgrade_schema
+
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    upgrade_schema(url)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as setup:
+            await setup.execute(text("CREATE TABLE notes (author TEXT)"))
+            await setup.commit()
+
+        async def second() -> None:
+            async with engine.begin() as connection:
+                await connection.execute(text("SELECT count(*) FROM notes"))
+                await connection.execute(text("INSERT INTO notes VALUES ('second')"))
+
+        async with engine.begin() as first:
+            await first.execute(text("SELECT count(*) FROM notes"))
+            other = asyncio.create_task(second())
+            await asyncio.sleep(0.3)  # room for the second to commit, were it allowed to
+            await first.execute(text("INSERT INTO notes VALUES ('first')"))
+        await other
+        async with engine.connect() as check:
+            authors = (await check.execute(text("SELECT author FROM notes ORDER BY rowid"))).scalars().all()
+        assert authors == ["first", "second"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_database_locked_past_the_busy_timeout_is_a_503_with_nothing_stored(tmp_path, monkeypatch) -> None:
+    import sqlite3
+
+    from bot.db import engine as engine_module
+    from tests.gateway_harness import running_gateway
+
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_S", 0.5)
+    async with running_gateway(tmp_path) as gateway:
+        holder = sqlite3.connect(tmp_path / "gateway.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            answer = await gateway.call("POST", "/api/chat", {"sender": "locked-out", "message": "hello"})
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert answer.status == 503, answer
+        assert answer.body["error"] == "database_busy"
+        assert answer.headers.get("retry-after") == "2"
+        history = await gateway.call("GET", "/api/chat/history?sender=locked-out")
+        assert history.status == 404, f"the refused turn left a conversation behind: {history}"
+        assert gateway.rasa.received == []

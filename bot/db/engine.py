@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
@@ -54,8 +55,8 @@ SQLITE_BUSY_TIMEOUT_S = 30.0  # sqlite3's default of 5 s lost writes under load 
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """The gateway's async engine; on SQLite pooled connections, and a writer waits up to 30 s
-    for another's lock."""
+    """The gateway's async engine; on SQLite pooled connections whose transactions take the
+    write lock when they begin, waiting up to 30 s for another's."""
     url = make_url(async_url(database_url))
     if _backend(url) != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
@@ -65,8 +66,28 @@ def create_engine(database_url: str) -> AsyncEngine:
     engine = create_async_engine(
         url, poolclass=AsyncAdaptedQueuePool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}
     )
-    event.listen(engine.sync_engine, "connect", sqlite_tuning.per_connection)
+    event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
+    """The WAL settings, and no transaction begun by the driver: ``_sqlite_begin_immediate``
+    begins them (SQLAlchemy's recipe for SQLite transactions, aiosqlite dialect docs)."""
+    sqlite_tuning.per_connection(dbapi_connection, record)
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    """Begin every transaction holding SQLite's write lock.
+
+    A gateway transaction reads, then writes. Begun deferred in WAL mode, its first write
+    fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT, no busy wait) when another
+    connection committed after its first read: seen with six identical chat requests at
+    once. Begun immediate, a transaction waits (busy timeout) for the writer before it reads.
+    The gateway's transactions are short and never span a call to Rasa.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> "sessionmaker[AsyncSession]":
