@@ -174,9 +174,11 @@ class VoiceSession:
             text = await self._playback.get()
             self._speaking = True
             self._barge.clear()
+            shown = False
             try:
                 pcm = await self.tts.render_async(self.language, text)
                 await self.out.event({"type": "bot", "text": text})
+                shown = True
                 await self.out.event({"type": "audio", "bytes": len(pcm), "sample_rate": audio.SAMPLE_RATE})
                 step = audio.frame_bytes(PLAYBACK_CHUNK_MS)
                 for start in range(0, len(pcm), step):
@@ -189,6 +191,8 @@ class VoiceSession:
                     await asyncio.sleep(PLAYBACK_CHUNK_MS / 1000 * self.settings.pacing)
             except Exception:  # noqa: BLE001 - a prompt that fails to render must not end the call
                 logger.exception("could not speak a prompt on call from %s", self.caller_id)
+                if not shown:  # the caller's screen (a browser phone, the transcript) still shows it
+                    await self.out.event({"type": "bot", "text": text, "spoken": False})
             finally:
                 if self._playback.empty():
                     self._speaking = False

@@ -92,3 +92,27 @@ def test_concurrent_renders_from_threads_all_complete():
         rendered = list(pool.map(lambda job: synth.render(*job), jobs))
     assert synth.renders == len(jobs)
     assert all(audio.duration_s(pcm) > 1.0 and audio.dbfs(pcm) > -30.0 for pcm in rendered)
+
+
+def test_a_failed_pyttsx3_render_is_made_by_the_espeak_ng_program(monkeypatch):
+    """CI once saw the first pyttsx3 render of a process never finish: the call's greeting,
+    with the recording disclosure, went unsaid. The same voice from the program says it."""
+    def stuck(text, voice, rate=tts.DEFAULT_RATE, timeout=tts.PYTTSX3_TIMEOUT_S, attempts=3):
+        raise tts.TTSError(f"pyttsx3 did not finish {text!r} within {timeout} s")
+
+    synth = Synthesizer("pyttsx3", cache_size=0)
+    expected = tts.render_espeak(PROMPTS["en"], tts.voice_for("en"), synth.rate)
+    monkeypatch.setattr(tts, "render_pyttsx3", stuck)
+    pcm = synth.render("en", PROMPTS["en"])
+    assert pcm == expected
+    assert synth.fallbacks == 1
+
+
+def test_when_both_backends_fail_the_error_names_both(monkeypatch):
+    def stuck(*_args, **_kwargs):
+        raise tts.TTSError("pyttsx3 did not finish")
+
+    monkeypatch.setattr(tts, "render_pyttsx3", stuck)
+    monkeypatch.setattr(tts.shutil, "which", lambda _name: None)
+    with pytest.raises(tts.TTSError, match="pyttsx3 did not finish; the espeak-ng program failed too"):
+        Synthesizer("pyttsx3", cache_size=0).render("en", PROMPTS["en"])
