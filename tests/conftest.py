@@ -124,3 +124,17 @@ def cache_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "embeddings.sqlite"
     monkeypatch.setenv("SWITCHBOARD_EMBEDDING_CACHE", str(path))
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failed test on the real stack shows the stack log's warnings and errors (what a
+    service said about the failure is in that log, not in the test's output)."""
+    from tests.stack_support import RunningStack
+
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and call.when == "call":
+        for name, value in getattr(item, "funcargs", {}).items():
+            if isinstance(value, RunningStack):
+                report.sections.append((f"stack log of {name}: warnings and errors", value.problems()))

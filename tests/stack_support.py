@@ -46,6 +46,9 @@ def interrupt(process: subprocess.Popen, timeout_s: float) -> int:
         return -9
 
 
+_PROBLEM_MARKS = ("WARNING", "ERROR", "CRITICAL", "Traceback", "Error:")
+
+
 @dataclass
 class RunningStack:
     process: subprocess.Popen
@@ -69,6 +72,12 @@ class RunningStack:
     def log_tail(self, chars: int = 4000) -> str:
         """The end of the stack's log, for failure messages."""
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else "(no log)"
+
+    def problems(self, lines: int = 40) -> str:
+        """The log's last warnings, errors and tracebacks, for a failed test's report."""
+        kept = [line for line in self.log.read_text(errors="replace").splitlines()
+                if any(mark in line for mark in _PROBLEM_MARKS)] if self.log.exists() else ["(no log)"]
+        return "\n".join(kept[-lines:]) or "(no warnings or errors in the stack's log)"
 
     def assert_stops_cleanly(self) -> None:
         """Ctrl-C, then the launcher must exit 0 (a service that died on the way shows here, with the log)."""
