@@ -58,7 +58,7 @@ def create_app(
         )
         if settings.demo_agents:
             try:
-                async with services.sessions() as session, session.begin():
+                async with services.transaction() as session:
                     await seed_demo_agents(session, load_demo_agents(DEMO_AGENTS_FILE), services.executors.blocking)
             except IntegrityError:
                 # Another gateway instance on the same database seeded them at the same moment.

@@ -62,7 +62,7 @@ async def login(services: "Services", username: str, password: str, address: str
     throttle = services.login_throttle
     throttle.check(username, address)
     loop = asyncio.get_running_loop()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         agent = (await session.execute(select(Agent).where(Agent.username == username))).scalars().first()
         stored = agent.password_hash if agent else _DUMMY_HASH
         matches = await loop.run_in_executor(services.executors.blocking, password_matches, stored, password)
@@ -86,7 +86,7 @@ def session_topic(token: str) -> str:
 
 async def logout(services: "Services", token: str) -> None:
     """Forget the token and close every desk websocket opened with it, now."""
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         await session.execute(delete(AgentSession).where(AgentSession.token_hash == token_hash(token)))
     services.hub.publish(session_topic(token), {"type": "session_ended", "reason": "logged_out"})
 

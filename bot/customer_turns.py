@@ -111,7 +111,7 @@ async def _begin(services: Services, channel: str, sender: str, text: str, metad
     """Store the customer's message (once per client message id); the answer if no Rasa call is needed."""
     outbox = Outbox()
     begun: Union[TurnResult, _ForRasa]
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         if client_message_id is not None:
             earlier = await find_turn(session, channel, stored_sender(sender), client_message_id)
             if earlier is not None and earlier.response is not None:
@@ -168,7 +168,7 @@ async def _ask_rasa(services: Services, begun: _ForRasa, metadata: Dict[str, Any
 
     result = TurnResult(conversation_id, begun.notices + [redact_value(public_reply(r)) for r in visible])
     outbox = Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         if begun.turn_id is not None and not await claim_completion(session, begun.turn_id):
             # Another request (a retry, or the first one after all) stored this turn's answer first.
             return TurnResult(**(await stored_response(session, begun.turn_id)))

@@ -102,7 +102,7 @@ async def accept(services: Services, agent: Agent, handoff_id: int, override: Op
                  ) -> Dict[str, Any]:
     """Take a queued conversation, if the routing rule lets this agent take it now."""
     outbox = Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         me = await _fresh(session, agent)
         handoff = await visible_handoff(session, me, services.routing, handoff_id)
         await claim(session, handoff, me, services.routing, outbox, override=override)
@@ -115,7 +115,7 @@ async def accept_next(services: Services, agent: Agent) -> Dict[str, Any]:
     """Take the most urgent waiting conversation this agent may take now."""
     outbox = Outbox()
     taken: Optional[Dict[str, Any]] = None
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         me = await _fresh(session, agent)
         active = (await agent_load(session)).get(me.id, 0)
         if active >= me.capacity:
@@ -146,7 +146,7 @@ async def accept_next(services: Services, agent: Agent) -> Dict[str, Any]:
 
 async def write_to_customer(services: Services, agent: Agent, handoff_id: int, text: str) -> Dict[str, Any]:
     """The assigned agent writes to the customer (stored redacted)."""
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         handoff = await visible_handoff(session, agent, services.routing, handoff_id)
         require_holder(handoff, agent)
         conversation = await session.get(Conversation, handoff.conversation_id)
@@ -167,7 +167,7 @@ async def typing(services: Services, agent: Agent, handoff_id: int) -> None:
 
 async def add_note(services: Services, agent: Agent, handoff_id: int, text: str) -> Dict[str, Any]:
     """An internal note on a conversation the agent may see: agents see it, the customer never does."""
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         handoff = await visible_handoff(session, agent, services.routing, handoff_id)
         conversation = await session.get(Conversation, handoff.conversation_id)
         note = await add_message(session, conversation, "note", text, {"agent": agent.display_name})
@@ -178,7 +178,7 @@ async def transfer(services: Services, agent: Agent, handoff_id: int, note: str,
                    colleague_id: Optional[int] = None, override: Optional[Override] = None) -> Dict[str, Any]:
     """Move the conversation to another queue, or straight to a colleague who may take it."""
     outbox = Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         me = await _fresh(session, agent)
         handoff = await visible_handoff(session, me, services.routing, handoff_id)
         if (queue is None) == (colleague_id is None):
@@ -200,7 +200,7 @@ async def close_conversation(services: Services, agent: Agent, handoff_id: int, 
                              ) -> Dict[str, Any]:
     """Close with a disposition; the bot resumes to thank and survey the customer (not for spam)."""
     outbox = Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         handoff = await visible_handoff(session, agent, services.routing, handoff_id)
         conversation = await close(session, handoff, agent, disposition, wrap_up, outbox)
         conversation_id = conversation.id
@@ -211,7 +211,7 @@ async def close_conversation(services: Services, agent: Agent, handoff_id: int, 
             replies = await services.rasa.trigger_intent(conversation_id, CLOSING_INTENT)
         except RasaUnavailable:
             logger.warning("Rasa is unavailable: handoff %s closed without the survey", handoff_id)
-        async with services.sessions() as session, session.begin():
+        async with services.transaction() as session:
             conversation = await session.get(Conversation, conversation_id)
             for message in await add_bot_replies(session, conversation, replies):
                 outbox.add(conversation_topic(conversation_id), message_event(message))
@@ -224,7 +224,7 @@ async def close_conversation(services: Services, agent: Agent, handoff_id: int, 
 async def give_back(services: Services, agent: Agent, handoff_id: int) -> Dict[str, Any]:
     """Give the conversation back to the bot without closing the contact (no survey yet)."""
     outbox = Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         handoff = await visible_handoff(session, agent, services.routing, handoff_id)
         await hand_back(session, handoff, agent, outbox)
     outbox.publish(services.hub)
@@ -236,7 +236,7 @@ async def set_presence(services: Services, agent: Agent, presence: str) -> Agent
     """Available, away or offline; becoming available may bring pushed work."""
     if presence not in set(Presence):
         raise ApiError(400, "invalid_field", f"'presence' must be one of: {', '.join(Presence)}.")
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         me = await _fresh(session, agent)
         me.presence = presence
     services.hub.publish(DESK, {"type": "agents_changed"})

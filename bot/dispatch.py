@@ -32,7 +32,7 @@ async def auto_assign(services: Services) -> List[Tuple[int, int]]:
         return []
     done: List[Tuple[int, int]] = []
     outbox = Outbox()
-    async with services.dispatch_lock, services.sessions() as session, session.begin():
+    async with services.dispatch_lock, services.transaction() as session:
         views = {v.id: v for v in await agent_views(session)}
         waiting = (
             await session.execute(

@@ -17,7 +17,7 @@ from bot.states import HandoffStatus
 async def leave_queue(services: Services, channel: str, sender: str, phone: Optional[object]) -> Dict[str, Any]:
     """Record abandonment, or move the handoff to the callback queue with the phone number."""
     outbox = Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         conversation = await latest_conversation(session, channel, sender)
         number = callback_phone(phone, conversation.language if conversation else None) if phone is not None else None
         current = await active_handoff(session, conversation.id) if conversation else None

@@ -47,7 +47,7 @@ def customer_seen(conversation: Conversation, now: Optional[datetime] = None) ->
 
 async def touch(services: Services, conversation_id: str) -> None:
     """A sign of life from the customer's open connection."""
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         conversation = await session.get(Conversation, conversation_id)
         if conversation is not None:
             customer_seen(conversation)
@@ -67,7 +67,7 @@ async def heartbeat(services: Services, conversation_id: str) -> None:
 async def customer_hung_up(services: Services, conversation_id: str) -> Optional[str]:
     """The caller is gone: a queued handoff is abandoned; an agent holding it is told. What happened."""
     outbox = Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         handoff = await active_handoff(session, conversation_id)
         if handoff is None:
             return None
@@ -89,7 +89,7 @@ async def abandon_gone(services: Services, now: Optional[datetime] = None) -> Li
     cutoff = (now or datetime.now(timezone.utc)) - grace
     outbox = Outbox()
     gone: List[int] = []
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         rows = await session.execute(
             select(Handoff)
             .join(Conversation, Conversation.id == Handoff.conversation_id)

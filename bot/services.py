@@ -14,13 +14,13 @@ import asyncio
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Coroutine, Dict, List, Optional, Protocol, Set
+from typing import Any, AsyncContextManager, Coroutine, Dict, List, Optional, Protocol, Set
 
 from sanic.request import Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import sessionmaker
 
-from bot.db.engine import create_engine, session_factory, upgrade_schema
+from bot.db.engine import create_engine, session_factory, upgrade_schema, write_transaction
 from bot.event_bus_redis import RedisEventHub
 from bot.events import EventHub
 from bot.login_throttle import LoginThrottle
@@ -129,10 +129,16 @@ class Services:
 
     @property
     def sessions(self) -> "sessionmaker[AsyncSession]":
-        """Database sessions: ``async with services.sessions() as session, session.begin(): ...``."""
+        """Database sessions for reading: ``async with services.sessions() as session: ...``
+        (what they change is rolled back at the end; writes go in :meth:`transaction`)."""
         if self._sessions is None:
             raise ServicesNotOpen("the database is opened when the server starts")
         return self._sessions
+
+    def transaction(self) -> AsyncContextManager[AsyncSession]:
+        """A write transaction, committed at the end of the block:
+        ``async with services.transaction() as session: ...``."""
+        return write_transaction(self.sessions)
 
     @property
     def rasa(self) -> RasaApi:

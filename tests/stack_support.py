@@ -4,6 +4,7 @@ as ``make run-scaled`` does."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -47,6 +48,8 @@ def interrupt(process: subprocess.Popen, timeout_s: float) -> int:
 
 
 _PROBLEM_MARKS = ("WARNING", "ERROR", "CRITICAL", "Traceback", "Error:")
+# A traceback line in the project's code: where in it the error came from.
+_PROJECT_FRAME = re.compile(r'File "(?![^"]*site-packages)[^"]*/(bot|actions|components|voice|switchboard)/[^"]*", line \d+')
 
 
 @dataclass
@@ -73,10 +76,13 @@ class RunningStack:
         """The end of the stack's log, for failure messages."""
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else "(no log)"
 
-    def problems(self, lines: int = 40) -> str:
-        """The log's last warnings, errors and tracebacks, for a failed test's report."""
+    def problems(self, lines: int = 60) -> str:
+        """The log's last warnings, errors and tracebacks (with the project's own frames), for a
+        failed test's report."""
+        if not self.log.exists():
+            return "(no log)"
         kept = [line for line in self.log.read_text(errors="replace").splitlines()
-                if any(mark in line for mark in _PROBLEM_MARKS)] if self.log.exists() else ["(no log)"]
+                if any(mark in line for mark in _PROBLEM_MARKS) or _PROJECT_FRAME.search(line)]
         return "\n".join(kept[-lines:]) or "(no warnings or errors in the stack's log)"
 
     def assert_stops_cleanly(self) -> None:

@@ -73,7 +73,7 @@ async def gateway(tmp_path):
 
 async def test_a_handoff_lives_queue_claim_transfer_close(gateway) -> None:
     services, outbox = gateway.services, Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         alice, sam = await _agent(session, "alice"), await _agent(session, "sam")
         handoff = await _queued(session, services)
         await claim(session, handoff, alice, services.routing, outbox)
@@ -95,7 +95,7 @@ async def test_a_handoff_lives_queue_claim_transfer_close(gateway) -> None:
 
 async def test_hand_back_abandon_and_callback(gateway) -> None:
     services, outbox = gateway.services, Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         alice = await _agent(session, "alice")
         back = await _queued(session, services)
         await claim(session, back, alice, services.routing, outbox)
@@ -112,7 +112,7 @@ async def test_hand_back_abandon_and_callback(gateway) -> None:
 @pytest.mark.parametrize("move", ["transfer_to_queue", "transfer_to_agent", "close", "hand_back"])
 async def test_moves_of_an_assigned_handoff_are_refused_while_it_is_queued(gateway, move) -> None:
     services, outbox = gateway.services, Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         alice, sam = await _agent(session, "alice"), await _agent(session, "sam")
         handoff = await _queued(session, services)
         calls = {
@@ -130,7 +130,7 @@ async def test_moves_of_an_assigned_handoff_are_refused_while_it_is_queued(gatew
 @pytest.mark.parametrize("ending", ["closed", "handed_back", "abandoned"])
 async def test_an_ended_handoff_cannot_be_claimed_abandoned_or_called_back(gateway, ending) -> None:
     services, outbox = gateway.services, Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         alice = await _agent(session, "alice")
         handoff = await _queued(session, services)
         if ending == "abandoned":
@@ -152,7 +152,7 @@ async def test_an_ended_handoff_cannot_be_claimed_abandoned_or_called_back(gatew
 
 async def test_a_silent_abandon_after_someone_took_it_is_not_an_error(gateway) -> None:
     services, outbox = gateway.services, Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         alice = await _agent(session, "alice")
         handoff = await _queued(session, services)
         await claim(session, handoff, alice, services.routing, outbox)
@@ -162,7 +162,7 @@ async def test_a_silent_abandon_after_someone_took_it_is_not_an_error(gateway) -
 
 async def test_only_the_holder_moves_an_assigned_handoff(gateway) -> None:
     services, outbox = gateway.services, Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         alice, sam = await _agent(session, "alice"), await _agent(session, "sam")
         handoff = await _queued(session, services)
         await claim(session, handoff, alice, services.routing, outbox)
@@ -183,7 +183,7 @@ async def test_only_the_holder_moves_an_assigned_handoff(gateway) -> None:
 )
 async def test_claim_applies_the_eligibility_rule(gateway, who, changes, handoff_kind, reason) -> None:
     services, outbox = gateway.services, Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         await _agent(session, "mei")  # speaks zh, senior: someone eligible is free, so no overflow applies
         await _agent(session, "alice")
         agent = await _agent(session, who, **changes)
@@ -196,7 +196,7 @@ async def test_claim_applies_the_eligibility_rule(gateway, who, changes, handoff
 
 async def test_a_supervisor_override_is_explicit_and_recorded(gateway) -> None:
     services, outbox = gateway.services, Outbox()
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         sam = await _agent(session, "sam")
         bogdan = await _agent(session, "bogdan", presence="offline")
         await _agent(session, "mei")

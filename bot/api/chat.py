@@ -47,7 +47,7 @@ async def history(request: Request) -> HTTPResponse:
     raw_after = request.args.get("after", "0")
     if not raw_after.isdigit() or len(raw_after) > 18:
         raise ApiError(400, "invalid_field", "The query parameter 'after' must be a message id (a whole number).")
-    async with services.sessions() as session, session.begin():
+    async with services.transaction() as session:
         conversation = await latest_conversation(session, CHANNEL, sender)
         if conversation is None:
             raise ApiError(404, "not_found", "There is no conversation for this sender.")

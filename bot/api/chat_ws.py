@@ -84,7 +84,7 @@ class CustomerConnection:
     async def on_message(self, frame: Dict[str, Any]) -> None:
         text = required_text(frame, "text", self.services.settings.max_message_chars)
         metadata = optional_object(frame, "metadata")
-        async with self.services.sessions() as session, session.begin():
+        async with self.services.transaction() as session:
             conversation = await get_or_open(session, CHANNEL, self.sender)
         self.follow(conversation.id)  # before the turn, so its events reach this client
         await customer_turn(self.services, CHANNEL, self.sender, text, metadata)

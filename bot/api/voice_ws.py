@@ -85,7 +85,7 @@ class GatewayConversation:
         self._subscription: Optional[Subscription] = None
 
     async def follow(self) -> str:
-        async with self.services.sessions() as db, db.begin():
+        async with self.services.transaction() as db:
             conversation = await get_or_open(db, CHANNEL, self.sender)
         self.conversation_id = conversation.id
         self._subscription = self.services.hub.open(conversation_topic(conversation.id))
@@ -248,6 +248,6 @@ async def _keep_recording(services: Services, session: VoiceSession, conversatio
     paths = await loop.run_in_executor(services.executors.blocking, save_recording, folder,
                                        bytes(session.caller_audio), bytes(session.bot_audio))
     if conversation.conversation_id:
-        async with services.sessions() as db, db.begin():
+        async with services.transaction() as db:
             target = await get_or_open(db, CHANNEL, conversation.sender)
             await add_message(db, target, "system", "call recording saved", {"recording": paths})

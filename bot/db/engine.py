@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
@@ -54,9 +55,12 @@ def ensure_sqlite_dir(database_url: str) -> None:
 SQLITE_BUSY_TIMEOUT_S = 30.0  # sqlite3's default of 5 s lost writes under load ("database is locked")
 
 
+WRITES = "switchboard_writes"  # execution option: this connection's transaction will write
+
+
 def create_engine(database_url: str) -> AsyncEngine:
-    """The gateway's async engine; on SQLite pooled connections whose transactions take the
-    write lock when they begin, waiting up to 30 s for another's."""
+    """The gateway's async engine; on SQLite, pooled connections whose write transactions
+    (:func:`write_transaction`) take the write lock when they begin, waiting up to 30 s for another's."""
     url = make_url(async_url(database_url))
     if _backend(url) != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
@@ -67,32 +71,63 @@ def create_engine(database_url: str) -> AsyncEngine:
         url, poolclass=AsyncAdaptedQueuePool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}
     )
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
-    event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    event.listen(engine.sync_engine.pool, "close", _sqlite_rollback_before_close)
     return engine
 
 
 def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
-    """The WAL settings, and no transaction begun by the driver: ``_sqlite_begin_immediate``
-    begins them (SQLAlchemy's recipe for SQLite transactions, aiosqlite dialect docs)."""
+    """The WAL settings, and no transaction begun by the driver: ``_sqlite_begin`` begins
+    them (SQLAlchemy's recipe for SQLite transactions, aiosqlite dialect docs)."""
     sqlite_tuning.per_connection(dbapi_connection, record)
     dbapi_connection.isolation_level = None
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    """Begin every transaction holding SQLite's write lock.
+def _sqlite_begin(connection: Any) -> None:
+    """Begin a write transaction holding SQLite's write lock; a read-only one deferred.
 
-    A gateway transaction reads, then writes. Begun deferred in WAL mode, its first write
-    fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT, no busy wait) when another
-    connection committed after its first read: seen with six identical chat requests at
-    once. Begun immediate, a transaction waits (busy timeout) for the writer before it reads.
-    The gateway's transactions are short and never span a call to Rasa.
+    A gateway write transaction reads, then writes. Begun deferred in WAL mode, its first
+    write fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT, no busy wait) when
+    another connection committed after its first read: seen with six identical chat requests
+    at once. Begun immediate, it waits (busy timeout) for the writer before it reads.
+
+    Reads stay deferred: they never wait for a writer, and a read cancelled mid-statement (a
+    websocket closed while its events were being screened) leaves behind, until the pool's
+    connection is collected, a snapshot, not a lock that stopped every write (CI: 30 s later,
+    "database is locked").
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    writes = connection.get_execution_options().get(WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _sqlite_rollback_before_close(dbapi_connection: Any, _record: Any) -> None:
+    """End a connection's transaction before the pool closes it.
+
+    A task cancelled mid-statement (a client gone during a chat turn) has its connection
+    invalidated: closed, without the rollback a connection returned to the pool gets. SQLite
+    keeps a connection closed while its cursor's statement is still referenced open as a
+    zombie, transaction and write lock included, until that cursor is collected: every
+    other write waited, then failed with "database is locked".
+    """
+    try:
+        dbapi_connection.rollback()  # nothing to do outside a transaction
+    except Exception:  # noqa: BLE001 - the connection is being discarded; closing must go on
+        logger.warning("could not roll back a SQLite connection before closing it", exc_info=True)
 
 
 def session_factory(engine: AsyncEngine) -> "sessionmaker[AsyncSession]":
-    """Sessions that keep loaded objects usable after commit."""
+    """Sessions that keep loaded objects usable after commit. Used as they are, for reads:
+    their transaction is rolled back when they close. Writes go in :func:`write_transaction`."""
     return sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def write_transaction(sessions: "sessionmaker[AsyncSession]") -> AsyncIterator[AsyncSession]:
+    """A session in a transaction that commits when the block ends (rolls back on an error);
+    on SQLite it holds the write lock from its first statement."""
+    async with sessions() as session, session.begin():
+        await session.connection(execution_options={WRITES: True})
+        yield session
 
 
 def upgrade_schema(database_url: str) -> None:
