@@ -20,8 +20,8 @@ from rasa_sdk.types import DomainDict
 from actions.crm.interface import Customer
 from actions.language import SUPPORTED, language_of
 from actions.store import config, customer_store
+from switchboard.accounts import ACCOUNT_DIGITS
 
-ACCOUNT_DIGITS = 15
 _YEAR_FIRST = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
 
 

@@ -5,9 +5,9 @@ Starts the stack on free ports with its data in a temporary folder, then places 
 account number (``digits_en.wav``) over the bot's question. It prints:
 
 - the response latency: from the end of the caller's speech to the first byte of the bot's
-  answer audio (p50 and p95). It includes end-of-utterance detection (the 1.2 s silence
-  timeout, and the 2.5 s pause that tells a finished number from a pause between digit
-  groups), Rasa, the action server and speech synthesis;
+  answer audio (p50 and p95). It includes end-of-utterance detection (the recogniser's
+  endpoint; the number read is a whole account number, so the 2.5 s wait for another digit
+  group does not apply), Rasa, the action server and speech synthesis;
 - how many concurrent calls 2 cores sustain in real time: calls per round double until the
   p95 latency passes ``--max-latency`` seconds or a call fails.
 """

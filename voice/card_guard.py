@@ -18,7 +18,7 @@ A card is found when
   languages, as the recogniser writes them: "four one one one …");
 - it was read in groups over the recent utterances (``pii.find_split_card``); every
   utterance of the chain is muted, the latest too (it may hold only the security code);
-- the digit groups collected for a number prompt (``VoiceSession._digits``, joined when
+- the digit groups collected for a number prompt (``VoiceSession.digits``, joined when
   the caller's pause ends) form one (``pii.is_card_number``).
 
 Across utterances each utterance's spoken digits count as one group, as a typed group

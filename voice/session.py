@@ -30,6 +30,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol
 
 import pii
 from voice import audio, card_guard, menu, speech_text
+from voice.digit_collector import DigitCollector
 from voice.prompts import prompt
 from voice.screening import DtmfFloodDetector
 from voice.stt import AsyncRecognizer, GrammarError, NoSpeechModel, open_recognizer
@@ -50,9 +51,6 @@ class CallState(StrEnum):
     ENDED = "ended"
 
 PLAYBACK_CHUNK_MS = 200
-# People read long numbers in groups with pauses; wait this long for the next group.
-DIGIT_GROUP_PAUSE_S = 2.5
-DIGIT_SLOTS = ("account_number", "callback_phone", "complaint_account")
 
 
 @dataclass
@@ -155,9 +153,7 @@ class VoiceSession:
         self._detector = audio.SpeechDetector(min_speech_ms=120)
         self._flood = DtmfFloodDetector()
         self.conversation_id: Optional[str] = None
-        self.collecting_digits = False
-        self._digits: List[str] = []
-        self._digits_due = 0.0
+        self.digits = DigitCollector()  # the number being read for a number prompt
 
     # ------------------------------------------------------------------ output
 
@@ -250,8 +246,8 @@ class VoiceSession:
 
     def _wait_budget(self) -> float:
         """How long to wait for input before the timers need a look."""
-        if self._digits:
-            return max(0.05, self._digits_due - time.monotonic())
+        if self.digits.pending:
+            return max(0.05, self.digits.due - time.monotonic())
         if self._speaking or not self._playback.empty():
             return 0.25
         if self.state in (CallState.QUEUED, CallState.WITH_AGENT):
@@ -287,12 +283,12 @@ class VoiceSession:
     # ------------------------------------------------------------------ timers
 
     async def _on_timer(self) -> None:
-        if self._digits and time.monotonic() >= self._digits_due:
-            number, self._digits = "".join(self._digits), []
+        number = self.digits.take_if_due(time.monotonic())
+        if number is not None:
             self._mute(self.cards.number_done(number))
             await self._bot_turn(number, None)
             return
-        if self._speaking or not self._playback.empty() or self._digits:
+        if self._speaking or not self._playback.empty() or self.digits.pending:
             return
         if self.state in (CallState.QUEUED, CallState.WITH_AGENT):
             if self.state == CallState.QUEUED and time.monotonic() - self._last_hold >= self.settings.hold_interval_seconds:
@@ -355,8 +351,7 @@ class VoiceSession:
 
     def _hold_digits(self) -> None:
         """The caller is still speaking: a number being collected is not finished yet."""
-        if self._digits:
-            self._digits_due = time.monotonic() + DIGIT_GROUP_PAUSE_S
+        self.digits.hold(time.monotonic())
 
     async def _on_no_match(self) -> None:
         self.no_match += 1
@@ -408,10 +403,9 @@ class VoiceSession:
         elif self.state == CallState.BOT and self.last_buttons:
             choice = speech_text.choice_for(text, self.last_buttons)
             await self._bot_turn(choice or speech_text.spoken_digits(text), None)
-        elif self.state == CallState.BOT and self.collecting_digits and speech_text.spoken_digits(text).isdigit():
-            self._digits.append(speech_text.spoken_digits(text))  # more groups may follow
+        elif self.state == CallState.BOT and self.digits.expecting and speech_text.spoken_digits(text).isdigit():
+            self.digits.add(speech_text.spoken_digits(text), time.monotonic())  # more groups may follow
             self.cards.digit_group()
-            self._digits_due = time.monotonic() + DIGIT_GROUP_PAUSE_S
         else:
             await self._bot_turn(speech_text.spoken_digits(text), None)
 
@@ -433,11 +427,11 @@ class VoiceSession:
                 text = ""
             if text:
                 self._mute(self.cards.heard(text, self._utterance_start, len(self.caller_audio)))
-                if self._digits and speech_text.spoken_digits(text).isdigit():
-                    self._digits.append(speech_text.spoken_digits(text))
+                if self.digits.pending and speech_text.spoken_digits(text).isdigit():
+                    self.digits.add(speech_text.spoken_digits(text), time.monotonic())
                     self.cards.digit_group()
-        if self._digits:
-            self._mute(self.cards.number_done("".join(self._digits)))
+        if self.digits.pending:
+            self._mute(self.cards.number_done(self.digits.take()))
 
     async def _stop_recording(self) -> None:
         self.recording = False
@@ -505,9 +499,8 @@ class VoiceSession:
         """Digit hints while the assistant asks for a number, free speech otherwise."""
         if self.recognizer is None or self.state != CallState.BOT:
             return
-        slot = await self.conversation.requested_slot()
-        self.collecting_digits = slot in DIGIT_SLOTS
-        await self._hint(speech_text.digits_grammar() if self.collecting_digits else None)
+        self.digits.expect(await self.conversation.requested_slot(), self.language)
+        await self._hint(speech_text.digits_grammar() if self.digits.expecting else None)
 
     async def _hint(self, phrases: Optional[List[str]]) -> None:
         """Phrase hints for the next answer; free speech when the engine knows none of them."""

@@ -22,7 +22,7 @@ from tests.voice.session_harness import (
     FRAME, FakeConversation, FakeOutput, ScriptedRecognizer, caller_frames, final, new_session,
     partial, read_back, until,
 )
-from voice import audio, card_guard, session as session_module, speech_text
+from voice import audio, card_guard, digit_collector, speech_text
 from voice.card_guard import CardGuard
 from voice.session import Inbound, VoiceSession
 from voice.stt import (
@@ -221,7 +221,7 @@ async def test_a_card_read_in_one_utterance_is_muted_in_the_recording(caplog):
 
 
 async def test_a_card_read_in_groups_at_a_number_prompt(monkeypatch):
-    monkeypatch.setattr(session_module, "DIGIT_GROUP_PAUSE_S", 0.3)
+    monkeypatch.setattr(digit_collector, "GROUP_PAUSE_S", 0.3)
     script = {10: final("yes")}
     for k, group in enumerate(CARD_GROUPS):
         script[20 + 10 * k] = partial(group)
@@ -240,7 +240,7 @@ async def test_a_card_read_in_groups_at_a_number_prompt(monkeypatch):
 
 
 async def test_digits_collected_over_many_groups_are_muted(monkeypatch):
-    monkeypatch.setattr(session_module, "DIGIT_GROUP_PAUSE_S", 0.3)
+    monkeypatch.setattr(digit_collector, "GROUP_PAUSE_S", 0.3)
     pairs = ["four one"] + ["one one"] * 7
     script = {5: final("hello")}
     script.update({10 + 5 * k: final(pair) for k, pair in enumerate(pairs)})  # frames 10..45
@@ -253,7 +253,7 @@ async def test_digits_collected_over_many_groups_are_muted(monkeypatch):
 
 
 async def test_an_account_number_read_in_groups_stays_in_the_recording(monkeypatch):
-    monkeypatch.setattr(session_module, "DIGIT_GROUP_PAUSE_S", 0.3)
+    monkeypatch.setattr(digit_collector, "GROUP_PAUSE_S", 0.3)
     recognizer = ScriptedRecognizer({10 + 10 * k: final(group) for k, group in enumerate(ACCOUNT_GROUPS)})
     conversation = FakeConversation(slot="account_number")
     call, output, _ = new_session(recognizer, conversation)
@@ -404,7 +404,7 @@ def pocketsphinx_session(conversation: FakeConversation) -> Tuple[VoiceSession, 
     ("280830808388030", (16,)),  # in one breath
 ])
 async def test_a_real_voice_reading_a_card_is_muted(splicer, monkeypatch, body, sizes):
-    monkeypatch.setattr(session_module, "DIGIT_GROUP_PAUSE_S", 0.5)
+    monkeypatch.setattr(digit_collector, "GROUP_PAUSE_S", 0.5)
     card = luhn_complete(body)
     assert pii.is_card_number(card) and card[0] in "23" and set(card) <= set(CLIP_CUTS)
     groups, start = [], 0
@@ -428,7 +428,7 @@ async def test_a_real_voice_reading_a_card_is_muted(splicer, monkeypatch, body, 
 
 
 async def test_a_real_voice_reading_an_account_number_is_kept(digits_pcm, monkeypatch):
-    monkeypatch.setattr(session_module, "DIGIT_GROUP_PAUSE_S", 0.5)
+    monkeypatch.setattr(digit_collector, "GROUP_PAUSE_S", 0.5)
     pcm = digits_pcm + audio.silence(1500)
     conversation = FakeConversation(slot="account_number")
     call, output = pocketsphinx_session(conversation)
