@@ -79,7 +79,7 @@ bench-publish: setup train  ## Seconds from an NLU-only edit to the running Rasa
 bench-chat: setup train  ## Chat load on the real stack: turns/s, p50/p95/p99, errors, CPU per turn (ARGS="--seconds 20 ...")
 	@$(PY) -m switchboard.bench_chat $(ARGS)
 
-bench-voice: setup-test train  ## Voice figures: STT real-time factor, response latency p50/p95, concurrent calls
+bench-voice: setup-test train  ## Voice figures: WER and real-time factor per engine, response latency p50/p95, concurrent calls
 	@$(PY) -m voice.bench
 	@$(PY) -m voice.bench_calls
 

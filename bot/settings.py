@@ -128,6 +128,7 @@ class Settings:
     data_dir: str = "var"
     voice_no_input_s: float = 6.0
     voice_silence_ms: int = 1200
+    voice_hold_ms: int = 550
     voice_pacing: float = 1.0
     voice_record: bool = True
     voice_retention_days: int = 30
@@ -160,6 +161,7 @@ class Settings:
             voice_no_input_s=_float(env, "SWITCHBOARD_VOICE_NO_INPUT_SECONDS", 6.0),
             voice_pacing=_float(env, "SWITCHBOARD_VOICE_PACING", 1.0),
             voice_silence_ms=_int(env, "SWITCHBOARD_VOICE_SILENCE_MS", 1200, minimum=200),
+            voice_hold_ms=_int(env, "SWITCHBOARD_VOICE_HOLD_MS", 550, minimum=200),
             voice_record=_bool(env, "SWITCHBOARD_VOICE_RECORD", True),
             voice_retention_days=_int(env, "SWITCHBOARD_RECORDING_RETENTION_DAYS", 30),
             voice_on_no_input=_choice(env, "SWITCHBOARD_VOICE_ON_NO_INPUT", "transfer", ("transfer", "hangup")),

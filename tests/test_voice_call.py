@@ -232,5 +232,5 @@ async def test_a_dtmf_flood_ends_the_call(phone: RunningStack) -> None:
 
 def test_health_says_which_engine_serves_each_language(phone: RunningStack) -> None:
     status, body = http("GET", f"{phone.gateway}/health")
-    assert body["voice"]["en"] in ("vosk", "pocketsphinx")
+    assert body["voice"]["en"] in ("vosk", "pocketsphinx+whisper")
     assert set(body["voice"]) == {"en", "fr", "ro", "uk", "lt", "zh"}

@@ -1,7 +1,10 @@
 """Speech layer benchmark: ``python -m voice.bench`` prints figures, asserts nothing.
 
-STT real-time factor (RTF) = processing time / audio duration, streaming in 100 ms
+STT, per engine and recording set: word error rate (``voice.scoring``: writing conventions
+undone) and real-time factor (RTF) = processing time / audio duration, streaming in 100 ms
 chunks with a fresh recogniser per recording (model loading is timed separately).
+"pocketsphinx+whisper" is what an English call uses: PocketSphinx streams and ends each
+utterance, Whisper tiny.en writes the free-speech finals.
 RTF below 1 means faster than real time; 1/RTF is roughly the calls one core carries.
 Both wall-clock and CPU-time RTF are printed: on a busy machine the CPU figure is
 the one to compare.
@@ -11,16 +14,19 @@ TTS: time to render each prompt (cache disabled) and the prompt's duration.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from switchboard import paths
-from voice import audio, models, stt, tts
+from voice import audio, models, scoring, stt, tts, whisper
 
 DIGITS_WAV = paths.shared_data() / "speech" / "digits_en.wav"
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+CARDS = Path("/usr/share/pocketsphinx/test/data/cards")
+DIGITS_REF = "one zero zero zero one nine oh two one oh zero one eight zero three"
 DIGITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "zero", "oh"]
 PROMPTS = {
     "en": "Thank you for calling. Please say billing, technical support or an agent.",
@@ -32,36 +38,54 @@ PROMPTS = {
 }
 
 
-def _stream(recognizer: stt.Recognizer, pcm: bytes) -> None:
+def _transcribe(recognizer: stt.Recognizer, pcm: bytes) -> str:
+    """Stream ``pcm`` in 100 ms chunks; the text of every final result."""
+    texts = []
     for chunk in audio.split_frames(pcm, 100):
-        recognizer.accept(chunk)
-    recognizer.finish()
+        result = recognizer.accept(chunk)
+        if result is not None and result.final and result.text:
+            texts.append(result.text)
+    last = recognizer.finish()
+    return " ".join(texts + ([last.text] if last.text else []))
 
 
-def rtf(make: Callable[[], stt.Recognizer], clips: Sequence[bytes]) -> Tuple[float, float, float]:
-    """(wall RTF, CPU RTF, seconds of audio) over ``clips``, a fresh recogniser per clip."""
+def measure(make: Callable[[], stt.Recognizer], clips: Sequence[Tuple[bytes, str]]) -> Tuple[float, float, float, float]:
+    """(WER, wall RTF, CPU RTF, seconds of audio) over ``clips`` of (audio, reference), a
+    fresh recogniser per clip. The CPU time counts every thread of this process."""
     wall = cpu = 0.0
-    for pcm in clips:
+    hyps = []
+    for pcm, _reference in clips:
         recognizer = make()
         start, start_cpu = time.perf_counter(), time.process_time()
-        _stream(recognizer, pcm)
+        hyps.append(_transcribe(recognizer, pcm + audio.silence(1000)))  # the caller's pause after speaking
         wall += time.perf_counter() - start
         cpu += time.process_time() - start_cpu
-    seconds = sum(audio.duration_s(p) for p in clips)
-    return wall / seconds, cpu / seconds, seconds
+    seconds = sum(audio.duration_s(p) for p, _ in clips)
+    return scoring.wer([r for _, r in clips], hyps), wall / seconds, cpu / seconds, seconds
 
 
-def _clips() -> List[Tuple[str, List[bytes]]]:
+def _sphinx_set(folder: Path, transcription: str) -> List[Tuple[bytes, str]]:
+    refs = {}
+    for line in (folder / transcription).read_text().splitlines():
+        match = re.match(r"\s*<s>(.*)</s>\s*\((.+)\)\s*$", line)
+        if match:
+            refs[match.group(2)] = " ".join(match.group(1).split())
+    return [(audio.read_wav(folder / f"{uid}.wav"), ref) for uid, ref in refs.items()]
+
+
+def _clips() -> List[Tuple[str, List[Tuple[bytes, str]]]]:
     sets = []
     if DIGITS_WAV.exists():
-        sets.append(("digits_en.wav", [audio.read_wav(DIGITS_WAV)]))
+        sets.append(("digits_en.wav", [(audio.read_wav(DIGITS_WAV), DIGITS_REF)]))
     if LIBRIVOX.is_dir():
-        sets.append(("librivox x5", [audio.read_wav(p) for p in sorted(LIBRIVOX.glob("*.wav"))]))
+        sets.append(("librivox x5", _sphinx_set(LIBRIVOX, "transcription")))
+    if CARDS.is_dir():
+        sets.append(("cards x5", _sphinx_set(CARDS, "cards.transcription")))
     return sets
 
 
 def bench_stt() -> None:
-    """Print STT real-time factors."""
+    """Print WER and real-time factors per engine and recording set."""
     clips = _clips()
     if not clips:
         print("no benchmark audio found")
@@ -72,21 +96,29 @@ def bench_stt() -> None:
     start = time.perf_counter()
     stt.PocketSphinxRecognizer()
     print(f"pocketsphinx decoder init: {time.perf_counter() - start:.2f} s (per call)")
+    if whisper.available():
+        start = time.perf_counter()
+        transcriber = whisper.WhisperTranscriber.shared()
+        print(f"whisper tiny.en model load: {time.perf_counter() - start:.2f} s (once per process)")
+        hold = stt.FREE_SPEECH_HOLD_MS / 1000
+        engines.append(("pocketsphinx+whisper", lambda g: whisper.TranscribedRecognizer(
+            stt.PocketSphinxRecognizer(g, hold=hold), transcriber, hinted=bool(g))))
     ko = models.packaged_model("ko")
     if ko is not None:
         start = time.perf_counter()
         model = stt.load_vosk_model(ko)
         print(f"vosk-ko model load: {time.perf_counter() - start:.2f} s (once per process)")
         engines.append(("vosk ko", lambda g: stt.VoskRecognizer(model, g)))
-    print(f"\n{'engine':20} {'audio':14} {'mode':8} {'seconds':>8} {'RTF':>6} {'RTF cpu':>7}")
+    print(f"\n{'engine':22} {'audio':14} {'mode':8} {'seconds':>8} {'WER':>6} {'RTF':>6} {'RTF cpu':>7}")
     for name, make in engines:
-        for label, pcm in clips:
+        for label, pairs in clips:
             modes = [("free", None)]
             if label.startswith("digits"):
                 modes.append(("grammar", DIGITS if name.startswith("pocket") else ["제로", "원", "투"]))
             for mode, grammar in modes:
-                wall, cpu, seconds = rtf(lambda: make(grammar), pcm)
-                print(f"{name:20} {label:14} {mode:8} {seconds:8.1f} {wall:6.3f} {cpu:7.3f}")
+                error, wall, cpu, seconds = measure(lambda: make(grammar), pairs)
+                shown = f"{error:6.3f}" if not name.startswith("vosk ko") else "   n/a"  # a Korean model on English
+                print(f"{name:22} {label:14} {mode:8} {seconds:8.1f} {shown} {wall:6.3f} {cpu:7.3f}")
 
 
 def bench_tts(backends: Sequence[str] = ("pyttsx3", "espeak-ng")) -> None:

@@ -185,7 +185,7 @@ class EngineStatus:
     """Which engine serves a language, and with what model."""
 
     language: str
-    engine: str  # "vosk", "pocketsphinx" or "none"
+    engine: str  # "vosk", "pocketsphinx+whisper", "pocketsphinx" or "none"
     model: Optional[str] = None
     detail: str = ""
 
@@ -202,6 +202,11 @@ def engine_status(language: str, env: Optional[Mapping[str, str]] = None) -> Eng
     if lang == "en" and pocketsphinx_available():
         import pocketsphinx
 
+        from voice import whisper
+
+        if whisper.available():
+            return EngineStatus(lang, "pocketsphinx+whisper", str(whisper.model_dir()),
+                                "no English Vosk model: PocketSphinx streams, Whisper tiny.en writes free speech")
         return EngineStatus(lang, "pocketsphinx", pocketsphinx.get_model_path("en-us"),
                             "no English Vosk model: PocketSphinx US-English fallback")
     if lang in NO_OFFICIAL_MODEL:
@@ -216,7 +221,7 @@ def engine_status(language: str, env: Optional[Mapping[str, str]] = None) -> Eng
 def engine_table(
     languages: Iterable[str] = LANGUAGES, env: Optional[Mapping[str, str]] = None
 ) -> Dict[str, str]:
-    """``{language: "vosk" | "pocketsphinx" | "none"}`` for a health endpoint."""
+    """``{language: "vosk" | "pocketsphinx+whisper" | "pocketsphinx" | "none"}`` for a health endpoint."""
     return {lang: engine_status(lang, env).engine for lang in languages}
 
 

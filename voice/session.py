@@ -33,7 +33,7 @@ from voice import audio, card_guard, menu, speech_text
 from voice.digit_collector import DigitCollector
 from voice.prompts import prompt
 from voice.screening import DtmfFloodDetector
-from voice.stt import AsyncRecognizer, GrammarError, NoSpeechModel, open_recognizer
+from voice.stt import FREE_SPEECH_HOLD_MS, AsyncRecognizer, GrammarError, NoSpeechModel, open_recognizer
 from voice.tts import Synthesizer
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class VoiceSettings:
     on_no_input_exhausted: str = "transfer"  # or "hangup"
     hold_interval_seconds: float = 30.0
     silence_ms: int = 1200
+    hold_ms: int = FREE_SPEECH_HOLD_MS  # quiet that ends a free-speech turn
     pacing: float = 1.0  # 1.0 streams the bot's audio in real time
     record: bool = True
 
@@ -103,9 +104,9 @@ class Conversation(Protocol):
 RecognizerFactory = Callable[[str], Awaitable[AsyncRecognizer]]
 
 
-async def default_recognizer(language: str, silence_ms: int) -> AsyncRecognizer:
+async def default_recognizer(language: str, silence_ms: int, hold_ms: int = FREE_SPEECH_HOLD_MS) -> AsyncRecognizer:
     """Vosk for the language, PocketSphinx for English, else NoSpeechModel."""
-    return await open_recognizer(language, silence_ms=silence_ms)
+    return await open_recognizer(language, silence_ms=silence_ms, hold_ms=hold_ms)
 
 
 class VoiceSession:
@@ -128,7 +129,8 @@ class VoiceSession:
         self.conversation = conversation
         self.tts = synthesizer
         self.settings = settings
-        self._recognizer_factory = recognizer_factory or (lambda lang: default_recognizer(lang, settings.silence_ms))
+        self._recognizer_factory = recognizer_factory or (
+            lambda lang: default_recognizer(lang, settings.silence_ms, settings.hold_ms))
         self.recognizer: Optional[AsyncRecognizer] = None
         self.state = CallState.MENU if self.language_known else CallState.LANGUAGE
         self.inbound: "asyncio.Queue[Inbound]" = asyncio.Queue()

@@ -206,8 +206,11 @@ class PocketSphinxRecognizer:
 
     The endpointer (a WebRTC-style VAD) decides where utterances start and end: speech
     frames go to the decoder between ``start_utt`` and ``end_utt``. ``vad_window`` is
-    the seconds of non-speech that end an utterance (PocketSphinx's default 0.3 s gave
-    the best digits result; longer windows let noise in as extra words).
+    the seconds of non-speech that end an utterance while phrase hints are set
+    (PocketSphinx's default 0.3 s gave the best digits result, and a number's groups are
+    joined by ``voice.digit_collector``); ``hold`` is that time for free speech, where the
+    end of an utterance is the end of the caller's turn: long enough for a breath within a
+    sentence (0.55 s by default; voice agents use 0.4-0.8 s).
 
     Live decoding normalises features with a running cepstral mean that starts from the
     model's defaults, so a call's first utterance decodes worst (on the short "cards"
@@ -222,11 +225,13 @@ class PocketSphinxRecognizer:
 
     def __init__(self, phrases: Optional[Sequence[str]] = None, vad_window: float = 0.3,
                  vad_mode: int = 0, redecode_first: bool = True,
-                 sample_rate: int = audio.SAMPLE_RATE) -> None:
+                 sample_rate: int = audio.SAMPLE_RATE, hold: Optional[float] = None) -> None:
         import pocketsphinx
 
         audio.validate_pcm(b"", sample_rate=sample_rate)
         self._vad_window = vad_window
+        self._hold = vad_window if hold is None else hold
+        self._hinted = bool(phrases)
         self._vad_mode = vad_mode
         self._redecode_first = redecode_first
         self._decoder = pocketsphinx.Decoder(samprate=audio.SAMPLE_RATE, loglevel="FATAL")
@@ -252,6 +257,7 @@ class PocketSphinxRecognizer:
         return kept
 
     def set_grammar(self, phrases: Optional[Sequence[str]]) -> None:
+        self._hinted = bool(phrases)
         self.reset()
         if phrases:
             self._decoder.add_jsgf_string(self._SEARCH, jsgf_for(self.known_phrases(phrases)))
@@ -266,7 +272,8 @@ class PocketSphinxRecognizer:
             self._decoder.end_utt()
             self._in_utt = False
         self._endpointer = pocketsphinx.Endpointer(
-            window=self._vad_window, vad_mode=self._vad_mode, sample_rate=audio.SAMPLE_RATE)
+            window=self._vad_window if self._hinted else self._hold, vad_mode=self._vad_mode,
+            sample_rate=audio.SAMPLE_RATE)
         self._buffer = b""
         self._speech = []
         self._results.last = ""
@@ -406,10 +413,15 @@ class EndpointedRecognizer:
 # --------------------------------------------------------------------------- factory
 
 
+FREE_SPEECH_HOLD_MS = 550  # quiet after free speech that ends the caller's turn
+
+
 def recognizer_for(language: str, grammar: Optional[Sequence[str]] = None,
-                   silence_ms: Optional[int] = None) -> Recognizer:
-    """A recogniser for ``language``: Vosk if it has a model, else PocketSphinx for
-    English, else NoSpeechModel. ``silence_ms`` adds a silence timeout.
+                   silence_ms: Optional[int] = None, hold_ms: int = FREE_SPEECH_HOLD_MS) -> Recognizer:
+    """A recogniser for ``language``: Vosk if it has a model, else for English PocketSphinx
+    (its free speech decoded again by Whisper when installed: ``voice.whisper``), else
+    NoSpeechModel. ``silence_ms`` adds a silence timeout; ``hold_ms`` ends a PocketSphinx
+    free-speech utterance.
 
     Blocking (the first Vosk use of a language loads its model): from async code use
     ``open_recognizer``.
@@ -419,7 +431,12 @@ def recognizer_for(language: str, grammar: Optional[Sequence[str]] = None,
     if path is not None:
         recognizer: Recognizer = VoskRecognizer(load_vosk_model(path), grammar)
     elif lang == "en" and pocketsphinx_available():
-        recognizer = PocketSphinxRecognizer(grammar)
+        from voice import whisper
+
+        recognizer = PocketSphinxRecognizer(grammar, hold=hold_ms / 1000)
+        if whisper.available():
+            recognizer = whisper.TranscribedRecognizer(
+                recognizer, whisper.WhisperTranscriber.shared(), hinted=bool(grammar))
     else:
         raise NoSpeechModel(
             f"no speech recognition model for {lang!r}: install one with "
@@ -465,16 +482,17 @@ class AsyncRecognizer:
 
 async def open_recognizer(language: str, grammar: Optional[Sequence[str]] = None,
                           silence_ms: Optional[int] = None,
-                          executor: Optional[Executor] = None) -> AsyncRecognizer:
+                          executor: Optional[Executor] = None,
+                          hold_ms: int = FREE_SPEECH_HOLD_MS) -> AsyncRecognizer:
     """``recognizer_for`` run in the thread pool, wrapped in an ``AsyncRecognizer``."""
     loop = asyncio.get_running_loop()
     recognizer = await loop.run_in_executor(
-        executor, lambda: recognizer_for(language, grammar, silence_ms))
+        executor, lambda: recognizer_for(language, grammar, silence_ms, hold_ms))
     return AsyncRecognizer(recognizer, executor)
 
 
 __all__ = [
-    "AsyncRecognizer", "EndpointedRecognizer", "GrammarError", "NoSpeechModel",
+    "FREE_SPEECH_HOLD_MS", "AsyncRecognizer", "EndpointedRecognizer", "GrammarError", "NoSpeechModel",
     "PocketSphinxRecognizer", "Recognizer", "Result", "SilenceEndpointer",
     "VoskRecognizer", "jsgf_for", "load_vosk_model", "open_recognizer", "recognizer_for",
 ]

@@ -199,11 +199,12 @@ async def voice_socket(request: Request, ws: Any) -> None:
         return
     voice_settings = VoiceSettings(
         no_input_seconds=settings.voice_no_input_s, pacing=settings.voice_pacing, silence_ms=settings.voice_silence_ms,
-        record=settings.voice_record, on_no_input_exhausted=settings.voice_on_no_input,
+        hold_ms=settings.voice_hold_ms, record=settings.voice_record, on_no_input_exhausted=settings.voice_on_no_input,
     )
     session = VoiceSession(caller, start.get("language"), WebsocketOutput(ws), None, services.synthesizer, voice_settings,
                            recognizer_factory=lambda lang: open_recognizer(
-                               lang, silence_ms=settings.voice_silence_ms, executor=services.executors.speech))
+                               lang, silence_ms=settings.voice_silence_ms, hold_ms=settings.voice_hold_ms,
+                               executor=services.executors.speech))
     conversation = GatewayConversation(services, f"{caller}#{call_id}", session)
     session.conversation = conversation
     await send_json(ws, {"type": "event", "name": "call_started", "call_id": call_id})

@@ -41,17 +41,17 @@ def test_normalize_language_rejects_garbage():
 
 def test_engine_table_without_english_vosk_model(clean_model_env):
     assert models.engine_table() == {
-        "en": "pocketsphinx", "fr": "none", "ro": "none", "uk": "none", "lt": "none", "zh": "none",
+        "en": "pocketsphinx+whisper", "fr": "none", "ro": "none", "uk": "none", "lt": "none", "zh": "none",
     }
     assert "no official Vosk model" in models.engine_status("ro").detail
     assert "download fr" in models.engine_status("fr").detail
-    assert isinstance(stt.recognizer_for("en"), stt.PocketSphinxRecognizer)
+    assert isinstance(stt.recognizer_for("en").inner, stt.PocketSphinxRecognizer)  # Whisper writes its free speech
 
 
 def test_engine_table_markdown_lists_every_language(clean_model_env):
     table = models.markdown_table()
     assert table.splitlines()[0] == "| Language | Code | Speech recognition | Notes |"
-    assert "| English | en | pocketsphinx |" in table
+    assert "| English | en | pocketsphinx+whisper |" in table
     assert "| Lithuanian | lt | none |" in table
 
 
@@ -94,7 +94,7 @@ def test_folder_of_models_in_vosk_model_path(clean_model_env, monkeypatch, ko_mo
     monkeypatch.setenv("VOSK_MODEL_PATH", str(folder))
     assert models.find_vosk_model("ko") == folder / "vosk-model-small-ko-0.22"
     assert models.find_vosk_model("fr") is None  # falls through to the other places
-    assert models.engine_table(["en", "fr"]) == {"en": "pocketsphinx", "fr": "none"}
+    assert models.engine_table(["en", "fr"]) == {"en": "pocketsphinx+whisper", "fr": "none"}
 
 
 def test_models_folder_per_language(clean_model_env, ko_model_dir):
@@ -144,4 +144,4 @@ def test_cli_runs_as_a_module_without_traceback(clean_model_env):
     table = subprocess.run([sys.executable, "-m", "voice.models", "table"],
                            capture_output=True, text=True, timeout=60, cwd=REPO)
     assert table.returncode == 0
-    assert table.stdout.splitlines()[0].split()[:2] == ["en", "pocketsphinx"]
+    assert table.stdout.splitlines()[0].split()[:2] == ["en", "pocketsphinx+whisper"]
