@@ -9,9 +9,9 @@ front end (Asterisk AudioSocket, a SIP bridge) would adapt it the same way.
 Flow: greeting with the recording disclosure (``*`` or "no recording" withdraws consent),
 the language menu unless the language is known, the main menu (keys or words, which set
 the routing hints), then the assistant. Reprompts on no input and on no match, then a
-transfer (or a polite end); barge-in stops playback when the caller speaks or presses a
-key; after a handoff the caller hears the queue position, hold prompts, and the agent's
-typed replies spoken.
+transfer (or a polite end); barge-in stops playback when the caller speaks (Silero VAD:
+speech, not noise or a cough, ``voice.vad``) or presses a key; after a handoff the caller
+hears the queue position, hold prompts, and the agent's typed replies spoken.
 
 Card numbers (PCI data) are never kept: the caller audio of an utterance that holds one is
 muted (``voice.card_guard``) before the recording is saved, the caller's client gets
@@ -35,6 +35,7 @@ from voice.prompts import prompt
 from voice.screening import DtmfFloodDetector
 from voice.stt import FREE_SPEECH_HOLD_MS, AsyncRecognizer, GrammarError, NoSpeechModel, open_recognizer
 from voice.tts import Synthesizer
+from voice.vad import VoiceActivity
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ class VoiceSession:
         self._barge = asyncio.Event()
         self._prompt_done_at = time.monotonic()
         self._last_hold = time.monotonic()
-        self._detector = audio.SpeechDetector(min_speech_ms=120)
+        self._detector: Optional[VoiceActivity] = None  # loaded by run (the model's first load blocks)
         self._flood = DtmfFloodDetector()
         self.conversation_id: Optional[str] = None
         self.digits = DigitCollector()  # the number being read for a number prompt
@@ -213,6 +214,7 @@ class VoiceSession:
         """Run the call until it ends; returns why it ended."""
         player = asyncio.create_task(self._play())
         try:
+            self._detector = await asyncio.get_running_loop().run_in_executor(None, VoiceActivity)
             await self._open_recognizer()
             await self.say(prompt("greeting", self.language))
             await self.say(prompt("main_menu", self.language) if self.language_known
@@ -323,7 +325,7 @@ class VoiceSession:
         chunk_start = len(self.caller_audio)
         if self.recording:
             self.caller_audio += pcm
-        if self._detector.update(pcm):
+        if self._detector is not None and self._detector.update(pcm):  # speech, not noise
             self.heard_anything = True
             self._prompt_done_at = max(self._prompt_done_at, time.monotonic())  # speaking is not "no input"
             self._hold_digits()
@@ -338,7 +340,8 @@ class VoiceSession:
                 self._hold_digits()
             await self.out.event({"type": "partial", "text": self.cards.shown(result.text)})
             return
-        self._detector.reset()
+        if self._detector is not None:
+            self._detector.reset()
         await self.out.event({"type": "transcript", "text": self.cards.shown(result.text)})
         if result.text.strip():
             self._mute(self.cards.heard(result.text.strip(), self._utterance_start, len(self.caller_audio)))
