@@ -3,8 +3,8 @@
 STT, per engine and recording set: word error rate (``voice.scoring``: writing conventions
 undone) and real-time factor (RTF) = processing time / audio duration, streaming in 100 ms
 chunks with a fresh recogniser per recording (model loading is timed separately).
-"pocketsphinx+whisper" is what an English call uses: PocketSphinx streams and ends each
-utterance, Whisper tiny.en writes the free-speech finals.
+"pocketsphinx+whisper" is what an English call uses: Silero VAD ends each free-speech
+utterance and Whisper tiny.en writes it; phrase-hint prompts use PocketSphinx's grammar.
 RTF below 1 means faster than real time; 1/RTF is roughly the calls one core carries.
 Both wall-clock and CPU-time RTF are printed: on a busy machine the CPU figure is
 the one to compare.
@@ -100,9 +100,8 @@ def bench_stt() -> None:
         start = time.perf_counter()
         transcriber = whisper.WhisperTranscriber.shared()
         print(f"whisper tiny.en model load: {time.perf_counter() - start:.2f} s (once per process)")
-        hold = stt.FREE_SPEECH_HOLD_MS / 1000
-        engines.append(("pocketsphinx+whisper", lambda g: whisper.TranscribedRecognizer(
-            stt.PocketSphinxRecognizer(g, hold=hold), transcriber, hinted=bool(g))))
+        engines.append(("pocketsphinx+whisper", lambda g: whisper.WhisperRecognizer(
+            stt.PocketSphinxRecognizer(g), transcriber, stt.FREE_SPEECH_HOLD_MS, g)))
     ko = models.packaged_model("ko")
     if ko is not None:
         start = time.perf_counter()

@@ -206,7 +206,7 @@ def engine_status(language: str, env: Optional[Mapping[str, str]] = None) -> Eng
 
         if whisper.available():
             return EngineStatus(lang, "pocketsphinx+whisper", str(whisper.model_dir()),
-                                "no English Vosk model: PocketSphinx streams, Whisper tiny.en writes free speech")
+                                "no English Vosk model: Whisper tiny.en for free speech, PocketSphinx for phrase hints")
         return EngineStatus(lang, "pocketsphinx", pocketsphinx.get_model_path("en-us"),
                             "no English Vosk model: PocketSphinx US-English fallback")
     if lang in NO_OFFICIAL_MODEL:

@@ -418,10 +418,10 @@ FREE_SPEECH_HOLD_MS = 550  # quiet after free speech that ends the caller's turn
 
 def recognizer_for(language: str, grammar: Optional[Sequence[str]] = None,
                    silence_ms: Optional[int] = None, hold_ms: int = FREE_SPEECH_HOLD_MS) -> Recognizer:
-    """A recogniser for ``language``: Vosk if it has a model, else for English PocketSphinx
-    (its free speech decoded again by Whisper when installed: ``voice.whisper``), else
-    NoSpeechModel. ``silence_ms`` adds a silence timeout; ``hold_ms`` ends a PocketSphinx
-    free-speech utterance.
+    """A recogniser for ``language``: Vosk if it has a model, else for English Whisper for free
+    speech and PocketSphinx for phrase hints (``voice.whisper``; PocketSphinx alone where
+    Whisper is not installed), else NoSpeechModel. ``silence_ms`` adds a silence timeout;
+    ``hold_ms`` of quiet ends a free-speech utterance.
 
     Blocking (the first Vosk use of a language loads its model): from async code use
     ``open_recognizer``.
@@ -433,10 +433,11 @@ def recognizer_for(language: str, grammar: Optional[Sequence[str]] = None,
     elif lang == "en" and pocketsphinx_available():
         from voice import whisper
 
-        recognizer = PocketSphinxRecognizer(grammar, hold=hold_ms / 1000)
         if whisper.available():
-            recognizer = whisper.TranscribedRecognizer(
-                recognizer, whisper.WhisperTranscriber.shared(), hinted=bool(grammar))
+            recognizer = whisper.WhisperRecognizer(
+                PocketSphinxRecognizer(grammar), whisper.WhisperTranscriber.shared(), hold_ms, grammar)
+        else:
+            recognizer = PocketSphinxRecognizer(grammar, hold=hold_ms / 1000)
     else:
         raise NoSpeechModel(
             f"no speech recognition model for {lang!r}: install one with "

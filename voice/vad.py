@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import numpy as np
 
@@ -108,3 +108,62 @@ class VoiceActivity:
     def reset(self) -> None:
         """Forget the current run of speech (the model keeps listening to the stream)."""
         self._run = 0
+
+
+class Utterances:
+    """Cuts a caller's stream into utterances: one starts at a chunk of speech and ends after
+    ``hold_ms`` below the lower threshold (Silero's own rule: speech at 0.5, silence under
+    0.35), or at ``max_s``. Each utterance's audio starts ``preroll_ms`` before its first
+    speech chunk, so a soft first sound is kept."""
+
+    def __init__(self, hold_ms: int = 550, preroll_ms: int = 300, max_s: float = 30.0,
+                 threshold: float = SPEECH_PROBABILITY, stream: Optional[SileroStream] = None) -> None:
+        self._chunk = CHUNK_SAMPLES * audio.SAMPLE_WIDTH
+        chunk_ms = CHUNK_SAMPLES * 1000 / audio.SAMPLE_RATE
+        self._hold_chunks = max(1, round(hold_ms / chunk_ms))
+        self._preroll_chunks = max(0, round(preroll_ms / chunk_ms))
+        self._max_chunks = max(1, round(max_s * 1000 / chunk_ms))
+        self.threshold = threshold
+        self._stream = stream or SileroStream()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the open utterance and start listening afresh."""
+        self._stream.reset()
+        self._pending = b""
+        self._before: List[bytes] = []  # the pre-roll, while nobody speaks
+        self._speech: List[bytes] = []  # the open utterance
+        self._quiet = 0
+
+    @property
+    def in_speech(self) -> bool:
+        """Whether an utterance is open."""
+        return bool(self._speech)
+
+    def feed(self, pcm: bytes) -> List[bytes]:
+        """Add audio; the audio of each utterance it ends."""
+        self._pending += audio.validate_pcm(pcm)
+        ended = []
+        while len(self._pending) >= self._chunk:
+            chunk, self._pending = self._pending[: self._chunk], self._pending[self._chunk :]
+            (score,) = self._stream.probabilities(chunk)
+            if not self._speech:
+                if score >= self.threshold:
+                    self._speech, self._before, self._quiet = self._before + [chunk], [], 0
+                else:
+                    self._before = (self._before + [chunk])[-self._preroll_chunks:] if self._preroll_chunks else []
+                continue
+            self._speech.append(chunk)
+            self._quiet = self._quiet + 1 if score < self.threshold - 0.15 else 0
+            if self._quiet >= self._hold_chunks or len(self._speech) >= self._max_chunks:
+                ended.append(b"".join(self._speech))
+                self._speech, self._quiet = [], 0
+        return ended
+
+    def flush(self) -> Optional[bytes]:
+        """The end of the stream: the open utterance's audio, if one is open."""
+        if not self._speech:
+            return None
+        speech = b"".join(self._speech) + self._pending
+        self._speech, self._pending, self._quiet = [], b"", 0
+        return speech

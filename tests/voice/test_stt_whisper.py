@@ -1,5 +1,5 @@
-"""English free speech through the product's recogniser: PocketSphinx streams and ends each
-utterance, Whisper tiny.en (``voice.whisper``) writes its final text. Real recordings.
+"""English free speech through the product's recogniser: Silero VAD ends each utterance,
+Whisper tiny.en (``voice.whisper``) writes it; phrase hints keep PocketSphinx. Real recordings.
 
 Measured (faster-whisper 1.2.1, CTranslate2 4.8.5 int8, greedy decoding; decoding is
 deterministic), scored by ``voice.scoring.wer``, which first undoes writing conventions
@@ -71,8 +71,8 @@ def test_phrase_hints_keep_pocketsphinx_words(digits_pcm) -> None:
 
 
 def test_noise_with_no_words_is_not_given_to_whisper() -> None:
-    """Whisper invents words ("Thank you.") in noise; an utterance PocketSphinx heard no
-    word in stays empty."""
+    """Whisper invents words ("Thank you.") in noise; noise the VAD hears no speech in is
+    no utterance."""
     rng = np.random.default_rng(7)
     noise = (rng.normal(0, 0.02, audio.SAMPLE_RATE // 4) * 32767).astype("<i2").tobytes()  # a 250 ms burst
     recognizer = english()

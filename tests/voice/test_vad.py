@@ -13,7 +13,7 @@ from tests.voice.conftest import TESTDATA, need
 from tests.voice.session_harness import FakeConversation, FakeOutput, ScriptedRecognizer, until
 from voice import audio
 from voice.session import Inbound, VoiceSession, VoiceSettings
-from voice.vad import SileroStream, VoiceActivity
+from voice.vad import SileroStream, Utterances, VoiceActivity
 
 SPEECH_WAV = TESTDATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"  # "he was not an ill disposed young man"
 
@@ -94,3 +94,32 @@ async def test_a_noise_burst_during_bot_speech_does_not_barge_in() -> None:
 async def test_the_callers_voice_during_bot_speech_barges_in() -> None:
     output = await _sound_during_the_greeting(speech())
     assert [f["by"] for f in output.frames if f.get("name") == "barge_in"] == ["speech"], output.frames
+
+
+SECOND_WAV = TESTDATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0930.wav"  # "he might even have been made amiable himself"
+
+
+def _utterances(pcm: bytes, hold_ms: int = 550) -> List[bytes]:
+    cutter = Utterances(hold_ms=hold_ms)
+    ended = [u for frame in audio.split_frames(pcm, 20) for u in cutter.feed(frame)]
+    last = cutter.flush()
+    return ended + ([last] if last else [])
+
+
+def test_a_breath_shorter_than_the_hold_does_not_end_the_turn() -> None:
+    # The recordings end and start with their own quiet: about 0.45 s between the sentences.
+    first, second = speech(), audio.read_wav(need(SECOND_WAV))
+    assert len(_utterances(first + second + audio.silence(800))) == 1
+    assert len(_utterances(first + second + audio.silence(800), hold_ms=200)) == 2  # a short hold cuts there
+
+
+def test_a_pause_longer_than_the_hold_ends_it() -> None:
+    first, second = speech(), audio.read_wav(need(SECOND_WAV))
+    cut = _utterances(first + audio.silence(1500) + second + audio.silence(800))
+    assert len(cut) == 2
+    # Each utterance holds its sentence: from the pre-roll before the first word to the hold after the last.
+    assert audio.duration_s(first) - 1.0 < audio.duration_s(cut[0]) < audio.duration_s(first) + 1.5
+
+
+def test_noise_is_no_utterance() -> None:
+    assert _utterances(audio.silence(300) + noise_burst(600) + audio.silence(1000)) == []
