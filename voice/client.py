@@ -31,6 +31,7 @@ class CallClient:
         self.caller_id = caller_id
         self.language = language
         self.frames: List[Dict[str, Any]] = []
+        self.frame_times: List[float] = []  # when each frame arrived (time.monotonic)
         self.bot_audio = bytearray()
         self._ws: Any = None
         self._receiver: Optional[asyncio.Task] = None
@@ -66,6 +67,7 @@ class CallClient:
                     if frame.get("type") == "event" and frame.get("name") == "barge_in":
                         pass  # a real phone would drop its playback buffer here
                     self.frames.append(frame)
+                    self.frame_times.append(time.monotonic())
                 self._changed.set()
         except websockets.ConnectionClosed:
             pass

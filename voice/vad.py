@@ -134,6 +134,7 @@ class Utterances:
         self._before: List[bytes] = []  # the pre-roll, while nobody speaks
         self._speech: List[bytes] = []  # the open utterance
         self._quiet = 0
+        self.pauses = 0  # pauses begun in the open utterance (a pause ends when speech resumes)
 
     @property
     def in_speech(self) -> bool:
@@ -149,16 +150,28 @@ class Utterances:
             (score,) = self._stream.probabilities(chunk)
             if not self._speech:
                 if score >= self.threshold:
-                    self._speech, self._before, self._quiet = self._before + [chunk], [], 0
+                    self._speech, self._before, self._quiet, self.pauses = self._before + [chunk], [], 0, 0
                 else:
                     self._before = (self._before + [chunk])[-self._preroll_chunks:] if self._preroll_chunks else []
                 continue
             self._speech.append(chunk)
-            self._quiet = self._quiet + 1 if score < self.threshold - 0.15 else 0
+            quiet = score < self.threshold - 0.15
+            if quiet and self._quiet == 0:
+                self.pauses += 1
+            self._quiet = self._quiet + 1 if quiet else 0
             if self._quiet >= self._hold_chunks or len(self._speech) >= self._max_chunks:
                 ended.append(b"".join(self._speech))
                 self._speech, self._quiet = [], 0
         return ended
+
+    @property
+    def quiet_ms(self) -> float:
+        """How long the open utterance has been quiet (0 while the caller speaks)."""
+        return self._quiet * CHUNK_SAMPLES * 1000 / audio.SAMPLE_RATE
+
+    def so_far(self) -> bytes:
+        """The open utterance's audio until now."""
+        return b"".join(self._speech)
 
     def flush(self) -> Optional[bytes]:
         """The end of the stream: the open utterance's audio, if one is open."""

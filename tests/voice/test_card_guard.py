@@ -58,6 +58,7 @@ def test_a_card_in_one_utterance_mutes_that_utterance_only():
 
 @pytest.mark.parametrize("text", [
     "4111 1111 1111 1111",
+    "My card number is 4111-1111-1111-1111.",  # as Whisper writes English free speech
     "my card is four one one one, one one one one, one one one one, one one one one",
     "quatre un un un un un un un un un un un un un un un",  # the French recogniser's words
     "四一一一一一一一一一一一一一一一",

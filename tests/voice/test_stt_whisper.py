@@ -85,3 +85,44 @@ def test_noise_with_no_words_is_not_given_to_whisper() -> None:
 def test_whisper_writes_digit_groups_without_commas() -> None:
     assert whisper.clean_text(" 1,0001.  90210 01803.") == "10001 90210 01803"
     assert whisper.clean_text("Hello, world. It is 2.5 GB.") == "Hello, world. It is 2.5 GB."
+
+
+class CountingTranscriber:
+    """The real transcriber, counting its decodes."""
+
+    def __init__(self) -> None:
+        self.real = whisper.WhisperTranscriber.shared()
+        self.decoded: list = []
+
+    def transcribe(self, pcm: bytes) -> str:
+        text = self.real.transcribe(pcm)
+        self.decoded.append(text)
+        return text
+
+
+def _free_speech(transcriber, pcm: bytes) -> list:
+    recognizer = whisper.WhisperRecognizer(stt.PocketSphinxRecognizer(), transcriber, stt.FREE_SPEECH_HOLD_MS)
+    finals = [r.text for r in (recognizer.accept(c) for c in audio.split_frames(pcm, 20)) if r is not None and r.final]
+    return finals + ([recognizer.finish().text] if recognizer.utterances.in_speech else [])
+
+
+def test_the_utterance_decoded_during_the_hold_is_the_final_text() -> None:
+    """Whisper starts once the caller pauses; when the pause turns out to be the end, its
+    text is used: one decode, not a second one after the hold."""
+    transcriber = CountingTranscriber()
+    pcm = audio.read_wav(need(TESTDATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"))
+    finals = _free_speech(transcriber, pcm + audio.silence(1500))
+    assert [wer(["he was not an ill disposed young man"], [t]) <= 0.3 for t in finals] == [True], finals
+    assert transcriber.decoded == finals
+
+
+def test_speech_after_a_breath_is_part_of_the_same_utterance() -> None:
+    """The caller pauses shorter than the hold, then goes on: the early decode is dropped
+    and the final text holds both sentences."""
+    transcriber = CountingTranscriber()
+    first = audio.read_wav(need(TESTDATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"))
+    second = audio.read_wav(need(TESTDATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0930.wav"))
+    finals = _free_speech(transcriber, first + second + audio.silence(1500))  # about 0.45 s between them
+    assert len(finals) == 1, finals
+    assert wer(["he was not an ill disposed young man he might even have been made amiable himself"], finals) <= 0.2, finals
+    assert len(transcriber.decoded) >= 2, "no early decode was made and dropped: the test shows nothing"
