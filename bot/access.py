@@ -46,6 +46,16 @@ async def visible_handoff(session: AsyncSession, agent: Agent, routing: RoutingC
     return handoff
 
 
+async def handoff_to_take(session: AsyncSession, agent: Agent, routing: RoutingConfig, handoff_id: int) -> Handoff:
+    """The handoff an agent asks to accept: any in their queues, even one a colleague took a
+    moment ago (taking it then fails as the move's 409, ``not_queued``, which is what happened,
+    not a 403); else as :func:`visible_handoff`."""
+    handoff = await session.get(Handoff, handoff_id) if 0 < handoff_id <= MAX_ID else None
+    if handoff is not None and handoff.queue in visible_queues(agent, routing):
+        return handoff
+    return await visible_handoff(session, agent, routing, handoff_id)
+
+
 def require_holder(handoff: Handoff, agent: Agent) -> None:
     """Only the agent holding a conversation may write in it or show typing."""
     if handoff.status != HandoffStatus.ASSIGNED:

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
 
-from bot.access import MAX_ID, require_holder, visible_handoff, visible_queues
+from bot.access import MAX_ID, handoff_to_take, require_holder, visible_handoff, visible_queues
 from bot.conversations import add_bot_replies, add_message, list_messages, message_event
 from bot.db.models import Agent, Conversation, Handoff
 from bot.dispatch import auto_assign
@@ -104,7 +104,7 @@ async def accept(services: Services, agent: Agent, handoff_id: int, override: Op
     outbox = Outbox()
     async with services.transaction() as session:
         me = await _fresh(session, agent)
-        handoff = await visible_handoff(session, me, services.routing, handoff_id)
+        handoff = await handoff_to_take(session, me, services.routing, handoff_id)
         await claim(session, handoff, me, services.routing, outbox, override=override)
         result = {"id": handoff.id, "status": handoff.status, "agent_id": me.id}
     outbox.publish(services.hub)

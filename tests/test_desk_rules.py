@@ -55,6 +55,19 @@ async def test_a_vip_needs_a_senior_agent(gateway) -> None:
     assert answer.status == 409 and "senior" in answer.body["message"], answer
 
 
+async def test_accepting_what_a_colleague_just_took_is_a_conflict_not_forbidden(gateway) -> None:
+    """Two agents click the same waiting conversation: the second one is told it was taken
+    (409), as when the two clicks race; the conversation stays the first one's to read."""
+    bogdan, mei = await gateway.login("bogdan"), await gateway.login("mei")
+    await gateway.available(bogdan)
+    await gateway.available(mei)
+    handoff = await gateway.queued("c-taken", queue="technical")
+    assert (await gateway.call("POST", f"/api/handoffs/{handoff}/accept", token=bogdan)).status == 200
+    late = await gateway.call("POST", f"/api/handoffs/{handoff}/accept", token=mei)
+    assert late.status == 409 and late.body["error"] == "not_queued", late
+    assert (await gateway.call("GET", f"/api/handoffs/{handoff}", token=mei)).status == 403
+
+
 async def test_capacity_holds_for_sequential_accepts(gateway) -> None:
     bogdan = await gateway.login("bogdan")  # capacity 2
     await gateway.available(bogdan)
