@@ -112,6 +112,7 @@ class WhisperRecognizer:
         self.transcriber = transcriber
         self.utterances = Utterances(hold_ms=hold_ms, max_s=MAX_UTTERANCE_S)
         self._free_speech = not phrases
+        self._hold_ms = hold_ms
         self._hold_bytes = int(hold_ms * audio.SAMPLE_RATE / 1000) * audio.SAMPLE_WIDTH
         # The open utterance decoded early: (the pause it was made in, the audio's length, text).
         self._guess: Optional[Tuple[int, int, str]] = None
@@ -145,7 +146,10 @@ class WhisperRecognizer:
             self._guess = None  # the caller speaks (again)
         elif self.utterances.quiet_ms >= SPECULATE_MS and (self._guess is None or self._guess[0] != self.utterances.pauses):
             speech = self.utterances.so_far()
-            self._guess = (self.utterances.pauses, len(speech), self._decode(speech))
+            # Decoded as the whole utterance will be, quiet to the end of the hold included
+            # (without it two more words in 71 went wrong on the librivox recordings).
+            quiet = audio.silence(max(0, round(self._hold_ms - self.utterances.quiet_ms)))
+            self._guess = (self.utterances.pauses, len(speech), self._decode(speech + quiet))
         return None
 
     def finish(self) -> Result:
