@@ -14,7 +14,6 @@ TTS: time to render each prompt (cache disabled) and the prompt's duration.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,6 @@ from voice import audio, models, scoring, stt, tts, whisper
 DIGITS_WAV = paths.shared_data() / "speech" / "digits_en.wav"
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 CARDS = Path("/usr/share/pocketsphinx/test/data/cards")
-DIGITS_REF = "one zero zero zero one nine oh two one oh zero one eight zero three"
 DIGITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "zero", "oh"]
 PROMPTS = {
     "en": "Thank you for calling. Please say billing, technical support or an agent.",
@@ -38,17 +36,6 @@ PROMPTS = {
 }
 
 
-def _transcribe(recognizer: stt.Recognizer, pcm: bytes) -> str:
-    """Stream ``pcm`` in 100 ms chunks; the text of every final result."""
-    texts = []
-    for chunk in audio.split_frames(pcm, 100):
-        result = recognizer.accept(chunk)
-        if result is not None and result.final and result.text:
-            texts.append(result.text)
-    last = recognizer.finish()
-    return " ".join(texts + ([last.text] if last.text else []))
-
-
 def measure(make: Callable[[], stt.Recognizer], clips: Sequence[Tuple[bytes, str]]) -> Tuple[float, float, float, float]:
     """(WER, wall RTF, CPU RTF, seconds of audio) over ``clips`` of (audio, reference), a
     fresh recogniser per clip. The CPU time counts every thread of this process."""
@@ -57,7 +44,7 @@ def measure(make: Callable[[], stt.Recognizer], clips: Sequence[Tuple[bytes, str
     for pcm, _reference in clips:
         recognizer = make()
         start, start_cpu = time.perf_counter(), time.process_time()
-        hyps.append(_transcribe(recognizer, pcm + audio.silence(1000)))  # the caller's pause after speaking
+        hyps.append(scoring.transcribe(recognizer, pcm + audio.silence(1000)))  # the caller's pause after speaking
         wall += time.perf_counter() - start
         cpu += time.process_time() - start_cpu
     seconds = sum(audio.duration_s(p) for p, _ in clips)
@@ -65,18 +52,14 @@ def measure(make: Callable[[], stt.Recognizer], clips: Sequence[Tuple[bytes, str
 
 
 def _sphinx_set(folder: Path, transcription: str) -> List[Tuple[bytes, str]]:
-    refs = {}
-    for line in (folder / transcription).read_text().splitlines():
-        match = re.match(r"\s*<s>(.*)</s>\s*\((.+)\)\s*$", line)
-        if match:
-            refs[match.group(2)] = " ".join(match.group(1).split())
+    refs = scoring.sphinx_transcriptions(folder / transcription)
     return [(audio.read_wav(folder / f"{uid}.wav"), ref) for uid, ref in refs.items()]
 
 
 def _clips() -> List[Tuple[str, List[Tuple[bytes, str]]]]:
     sets = []
     if DIGITS_WAV.exists():
-        sets.append(("digits_en.wav", [(audio.read_wav(DIGITS_WAV), DIGITS_REF)]))
+        sets.append(("digits_en.wav", [(audio.read_wav(DIGITS_WAV), scoring.DIGITS_REF)]))
     if LIBRIVOX.is_dir():
         sets.append(("librivox x5", _sphinx_set(LIBRIVOX, "transcription")))
     if CARDS.is_dir():

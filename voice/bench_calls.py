@@ -30,7 +30,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from switchboard import paths
 from switchboard.ports import free_port
@@ -99,17 +99,23 @@ async def _first_answer_audio(call: CallClient, speech_ended: float) -> float:
         await asyncio.sleep(0.005)
 
 
+async def _speak(call: CallClient, caller: bytes) -> Tuple[int, float, "asyncio.Task[None]"]:
+    """Say ``caller`` over the current prompt, then keep the line open with silence: where the
+    frames after it start, the latency of the answer, and the silence to cancel."""
+    mark = len(call.frames)
+    await call.send_audio(caller)
+    ended = time.monotonic() - trailing_quiet_s(caller)
+    silence = asyncio.create_task(call.send_silence(12.0))
+    return mark, await _first_answer_audio(call, ended), silence
+
+
 async def account_call(ws_url: str, caller: bytes, index: int) -> float:
     """Billing, then the account number; the seconds from the end of speech to bot audio."""
     async with CallClient(ws_url, caller_id=f"+1555{index:07d}", language="en") as call:
         await call.wait_for(lambda f: f.get("type") == "bot" and "press 1" in f.get("text", ""), timeout=120)
         await call.dtmf("1")
         await call.wait_for(lambda f: f.get("type") == "bot" and "account number" in f.get("text", ""), timeout=120)
-        mark = len(call.frames)
-        await call.send_audio(caller)
-        ended = time.monotonic() - trailing_quiet_s(caller)
-        silence_task = asyncio.create_task(call.send_silence(12.0))
-        latency = await _first_answer_audio(call, ended)
+        mark, latency, silence_task = await _speak(call, caller)
         await call.wait_for(lambda f: f.get("type") == "bot" and "date of birth" in f.get("text", ""),
                             timeout=120, after=mark)
         silence_task.cancel()
@@ -120,22 +126,12 @@ async def free_call(ws_url: str, caller: bytes, index: int) -> float:
     """A sentence at the main menu; the seconds from the end of speech to bot audio."""
     async with CallClient(ws_url, caller_id=f"+1556{index:07d}", language="en") as call:
         await call.wait_for(lambda f: f.get("type") == "bot" and "press 1" in f.get("text", ""), timeout=120)
-        mark = len(call.frames)
-        await call.send_audio(caller)
-        ended = time.monotonic() - trailing_quiet_s(caller)
-        silence_task = asyncio.create_task(call.send_silence(12.0))
-        latency = await _first_answer_audio(call, ended)
+        mark, latency, silence_task = await _speak(call, caller)
         heard = await call.wait_for(lambda f: f.get("type") == "transcript" and f.get("text"), timeout=60, after=mark)
         if index == 0:
             print(f"  free speech heard as: {heard['text']!r}", flush=True)
         silence_task.cancel()
         return latency
-
-
-def concurrent_before(concurrent: int) -> int:
-    """The round before ``concurrent`` calls (0 before the first)."""
-    earlier = [n for n in ROUNDS if n < concurrent]
-    return earlier[-1] if earlier else 0
 
 
 def _pct(values: List[float], share: float) -> float:
@@ -153,7 +149,7 @@ async def sequential(kind: str, call, ws_url: str, caller: bytes, count: int) ->
 async def rounds(ws_url: str, caller: bytes, max_calls: int, max_latency: float) -> None:
     """More concurrent free-speech calls per round until a call fails or p95 passes twice
     ``max_latency``; sustained are the most calls whose p95 kept within it."""
-    sustained = 0
+    sustained, within = 0, True
     for concurrent in (n for n in ROUNDS if n <= max_calls):
         results = await asyncio.gather(*(_later(i * SPREAD_S / concurrent, free_call(ws_url, caller, 100 + i))
                                          for i in range(concurrent)), return_exceptions=True)
@@ -168,7 +164,8 @@ async def rounds(ws_url: str, caller: bytes, max_calls: int, max_latency: float)
             print(f"{concurrent:>3} concurrent calls: all {failures} failed ({results[0]!r})", flush=True)
         if failures or p95 > 2 * max_latency:
             break
-        if p95 <= max_latency and sustained == concurrent_before(concurrent):
+        within = within and p95 <= max_latency
+        if within:
             sustained = concurrent
     print(f"sustained in real time (no failures, p95 within {max_latency:.1f} s): {sustained} "
           f"concurrent free-speech calls on {os.cpu_count()} cores")

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 
 from switchboard import paths
 from voice import audio
-from voice.stt import Recognizer
+from voice.scoring import DIGITS_REF, sphinx_transcriptions, transcribe  # noqa: F401 - the tests' names for them
 
 DIGITS_WAV = paths.shared_data() / "speech" / "digits_en.wav"
-DIGITS_REF = "one zero zero zero one nine oh two one oh zero one eight zero three"
 DIGIT_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                "zero", "oh"]
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")
@@ -25,29 +22,6 @@ def need(path: Path) -> Path:
         pytest.fail(f"{path} is missing: `make setup-test` installs pocketsphinx-testdata; "
                     "set SWITCHBOARD_SHARED_DATA to the shared data folder")
     return path
-
-
-def sphinx_transcriptions(path: Path) -> Dict[str, str]:
-    """``{utterance id: reference text}`` from a Sphinx ``<s> ... </s> (id)`` file."""
-    refs = {}
-    for line in path.read_text().splitlines():
-        match = re.match(r"\s*<s>(.*)</s>\s*\((.+)\)\s*$", line)
-        if match:
-            refs[match.group(2)] = " ".join(match.group(1).split())
-    return refs
-
-
-def transcribe(recognizer: Recognizer, pcm: bytes, chunk_ms: int = 100) -> str:
-    """Stream ``pcm`` in chunks and join the text of all final results."""
-    texts: List[str] = []
-    for chunk in audio.split_frames(pcm, chunk_ms):
-        result = recognizer.accept(chunk)
-        if result is not None and result.final and result.text:
-            texts.append(result.text)
-    last = recognizer.finish()
-    if last.text:
-        texts.append(last.text)
-    return " ".join(texts)
 
 
 @pytest.fixture(scope="session")
