@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from voice import audio
-from voice.session import VoiceSession, VoiceSettings
+from voice.session import Inbound, VoiceSession, VoiceSettings
 from voice.stt import Result
 
 FRAME = audio.frame_bytes(20)
@@ -124,3 +124,23 @@ def new_session(
     settings = settings or VoiceSettings(no_input_seconds=60, pacing=0.0)
     call = VoiceSession("+15550100", "en", output, conversation, synthesizer, settings, recognizer_factory=factory)
     return call, output, synthesizer
+
+
+async def scripted_call(call: VoiceSession, frames: List[bytes], then: Callable[[], bool] = lambda: True,
+                        what: str = "the call") -> str:
+    """Press 1 (billing), send ``frames``, wait for ``then`` (``what`` it waits for), hang up;
+    the end reason."""
+
+    async def caller() -> None:
+        try:
+            await call.inbound.put(Inbound("dtmf", digit="1"))
+            for frame in frames:
+                await call.inbound.put(Inbound("audio", audio=frame))
+            await until(lambda: call.inbound.empty() and then(), what=what)
+        finally:
+            await call.inbound.put(Inbound("hangup"))
+
+    feeder = asyncio.create_task(caller())
+    reason = await asyncio.wait_for(call.run(), timeout=60)
+    await feeder
+    return reason

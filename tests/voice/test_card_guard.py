@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 import pytest
@@ -20,7 +20,7 @@ import pii
 from tests.voice.conftest import DIGITS_REF, DIGITS_WAV, need
 from tests.voice.session_harness import (
     FRAME, FakeConversation, FakeOutput, ScriptedRecognizer, caller_frames, final, new_session,
-    partial, read_back, until,
+    partial, read_back, scripted_call, until,
 )
 from voice import audio, card_guard, digit_collector, speech_text
 from voice.card_guard import CardGuard
@@ -162,24 +162,6 @@ def test_mute_zeroes_exactly_the_ranges():
 
 
 # ------------------------------------------------------------------ the session, scripted
-
-
-async def scripted_call(call: VoiceSession, frames: List[bytes], then: Callable[[], bool] = lambda: True) -> str:
-    """Press 1 (billing), send ``frames``, wait for ``then``, hang up; the end reason."""
-
-    async def caller() -> None:
-        try:
-            await call.inbound.put(Inbound("dtmf", digit="1"))
-            for frame in frames:
-                await call.inbound.put(Inbound("audio", audio=frame))
-            await until(lambda: call.inbound.empty() and then())
-        finally:
-            await call.inbound.put(Inbound("hangup"))
-
-    feeder = asyncio.create_task(caller())
-    reason = await asyncio.wait_for(call.run(), timeout=30)
-    await feeder
-    return reason
 
 
 def muted_frames(pcm: bytes) -> List[int]:

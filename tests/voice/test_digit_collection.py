@@ -8,16 +8,12 @@ saying what it waited for), so no test here depends on how fast the machine is.
 
 from __future__ import annotations
 
-import asyncio
-from typing import List
-
 import pytest
 
 from tests.voice.conftest import DIGITS_WAV, need
-from tests.voice.session_harness import FakeConversation, ScriptedRecognizer, caller_frames, final, new_session, until
+from tests.voice.session_harness import FakeConversation, ScriptedRecognizer, caller_frames, final, new_session, scripted_call
 from voice import audio, digit_collector
 from voice.digit_collector import DigitCollector, NumberKind, is_complete
-from voice.session import Inbound, VoiceSession
 from voice.stt import AsyncRecognizer, EndpointedRecognizer, PocketSphinxRecognizer, SilenceEndpointer
 
 ACCOUNT = "100019021001803"  # what digits_en.wav says: 15 digits
@@ -61,24 +57,6 @@ def test_a_prompt_that_is_not_for_a_number_collects_nothing() -> None:
     assert not collector.expecting
 
 
-async def call_with(call: VoiceSession, frames: List[bytes], conversation: FakeConversation, turns: int,
-                    what: str) -> None:
-    """Press 1 (billing), send ``frames``, wait for the conversation to hold ``turns`` turns, hang up."""
-
-    async def caller() -> None:
-        try:
-            await call.inbound.put(Inbound("dtmf", digit="1"))
-            for frame in frames:
-                await call.inbound.put(Inbound("audio", audio=frame))
-            await until(lambda: call.inbound.empty() and len(conversation.turns) >= turns, what=what)
-        finally:
-            await call.inbound.put(Inbound("hangup"))
-
-    feeder = asyncio.create_task(caller())
-    assert await asyncio.wait_for(call.run(), timeout=60) == "caller_hung_up"
-    await feeder
-
-
 @pytest.mark.parametrize("slot, groups", [
     ("account_number", ["one zero zero zero one", "nine oh two one oh", "zero one eight zero three"]),
     ("callback_phone", ["oh seven nine one one", "one two three", "four five six"]),
@@ -88,7 +66,8 @@ async def test_a_complete_number_ends_the_turn_without_the_group_pause(monkeypat
     recognizer = ScriptedRecognizer({10 + 10 * k: final(group) for k, group in enumerate(groups)})
     conversation = FakeConversation(slot=slot)
     call, _, _ = new_session(recognizer, conversation)
-    await call_with(call, caller_frames(40), conversation, 2, "the number's turn (did it wait for a group pause?)")
+    assert await scripted_call(call, caller_frames(40), lambda: len(conversation.turns) >= 2,
+                               "the number's turn (did it wait for a group pause?)") == "caller_hung_up"
     # After the menu choice's turn, the number, whole: the first groups did not end the turn early.
     assert conversation.turns[1:] == [ACCOUNT if slot == "account_number" else "07911123456"]
 
@@ -99,7 +78,8 @@ async def test_an_incomplete_number_waits_for_the_next_group_then_goes_as_it_is(
     recognizer = ScriptedRecognizer({10 + 10 * k: final(group) for k, group in enumerate(groups)})
     conversation = FakeConversation(slot="account_number")
     call, _, _ = new_session(recognizer, conversation)
-    await call_with(call, caller_frames(30), conversation, 2, "the incomplete number's turn after the group pause")
+    assert await scripted_call(call, caller_frames(30), lambda: len(conversation.turns) >= 2,
+                               "the incomplete number's turn after the group pause") == "caller_hung_up"
     assert conversation.turns[1:] == ["100019021"]  # one turn, both groups: the assistant asks again
 
 
@@ -109,8 +89,8 @@ async def test_a_real_voice_reading_a_whole_account_number_is_answered_without_t
     recognizer = AsyncRecognizer(EndpointedRecognizer(PocketSphinxRecognizer(), SilenceEndpointer(1200)))
     conversation = FakeConversation(slot="account_number")
     call, output, _ = new_session(recognizer, conversation)
-    await call_with(call, list(audio.split_frames(pcm, 20)), conversation, 2,
-                    "the account number's turn (did it wait for a group pause?)")
+    assert await scripted_call(call, list(audio.split_frames(pcm, 20)), lambda: len(conversation.turns) >= 2,
+                               "the account number's turn (did it wait for a group pause?)") == "caller_hung_up"
     heard = [f["text"] for f in output.frames if f["type"] == "transcript"]
     assert len(heard) > 1, f"the recording was heard as one utterance, so no group pause was tested: {heard}"
     assert conversation.turns[1:] == [ACCOUNT]

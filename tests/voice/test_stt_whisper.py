@@ -22,7 +22,6 @@ digits_en, free         0.333       0.000     0.067    exact; 1 error in 15 word
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from tests.voice.conftest import DIGITS_REF, TESTDATA, need, sphinx_transcriptions, transcribe
 from voice import audio, speech_text, stt, whisper
